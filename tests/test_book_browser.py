@@ -1,0 +1,156 @@
+"""Build the book and read it as a reader would: in a real (headless) Chromium.
+
+Checks, on every page in ``_toc.yml``: math is typeset by the local MathJax (no raw TeX
+left), every image loaded, and no request left the build folder. Uses Debian's
+``chromium`` driven by Playwright through ``executable_path`` -- it never downloads a
+browser. Set ``LSTMBOOK_SKIP_BROWSER=1`` to skip where no Chromium can be installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+from test_project_files import ROOT, toc_files
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("LSTMBOOK_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+HTML = ROOT / "_build" / "html"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if os.environ.get("LSTMBOOK_SKIP_BROWSER") == "1":
+    pytest.skip("LSTMBOOK_SKIP_BROWSER=1", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def built_book() -> Path:
+    """Run the README's build command; warnings are errors, so a clean exit means a clean book."""
+    cmd = [sys.executable, "-m", "jupyter_book", "build", str(ROOT), "-W", "-n", "--keep-going"]
+    if shutil.which("jupyter-book"):
+        cmd = ["jupyter-book", "build", str(ROOT), "-W", "-n", "--keep-going"]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1500)
+    assert result.returncode == 0, (
+        f"book build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    )
+    return HTML
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's package (apt-get install -y "
+            "chromium) or set LSTMBOOK_CHROMIUM; set LSTMBOOK_SKIP_BROWSER=1 to skip"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def page_paths() -> list[str]:
+    return [entry + ".html" for entry in toc_files()]
+
+
+WAIT_FOR_MATHJAX = """
+async () => {
+  if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise) return 'absent';
+  await MathJax.startup.promise;
+  return 'done';
+}
+"""
+
+INSPECT_PAGE = """
+() => {
+  const maths = [...document.querySelectorAll('.math')];
+  const untypeset = maths.filter(m => !m.querySelector('mjx-container'))
+                         .map(m => m.textContent.slice(0, 80));
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, mjx-container, mjx-assistive-mml')
+       .forEach(e => e.remove());
+  const text = clone.textContent;
+  const rawTex = ['$$', '\\\\(', '\\\\[', '\\\\begin{'].filter(s => text.includes(s));
+  const images = [...document.images].map(img => ({src: img.getAttribute('src'),
+      ok: img.complete && img.naturalWidth > 0}));
+  return {nMath: maths.length, nTypeset: document.querySelectorAll('mjx-container').length,
+          untypeset, rawTex, images};
+}
+"""
+
+
+def outside_build(url: str, html_dir: Path) -> bool:
+    parsed = urlparse(url)
+    if parsed.scheme in ("data", "blob", "about"):
+        return False
+    if parsed.scheme != "file":
+        return True
+    return not Path(unquote(parsed.path)).resolve().is_relative_to(html_dir.resolve())
+
+
+@pytest.fixture(scope="module")
+def rendered_pages(built_book, browser) -> dict[str, dict]:
+    """Open every page once; record what it requested and what it shows."""
+    results = {}
+    for rel in page_paths():
+        path = built_book / rel
+        assert path.is_file(), f"{rel} missing from the build"
+        page = browser.new_page()
+        requests, failed = [], []
+        page.on("request", lambda r, requests=requests: requests.append(r.url))
+        page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
+        page.goto(path.as_uri(), wait_until="load")
+        mathjax = page.evaluate(WAIT_FOR_MATHJAX)
+        page.wait_for_load_state("networkidle")
+        info = page.evaluate(INSPECT_PAGE)
+        info.update(mathjax=mathjax, requests=requests, failed=failed)
+        results[rel] = info
+        page.close()
+    return results
+
+
+@pytest.mark.parametrize("rel", page_paths())
+def test_page_math_is_typeset_offline(rendered_pages, rel):
+    info = rendered_pages[rel]
+    if info["nMath"]:
+        assert info["mathjax"] == "done", f"{rel} has math but MathJax did not load"
+    assert not info["untypeset"], f"{rel}: math left as raw TeX: {info['untypeset'][:5]}"
+    assert not info["rawTex"], f"{rel}: raw TeX delimiters {info['rawTex']} in the page text"
+
+
+@pytest.mark.parametrize("rel", page_paths())
+def test_page_images_all_load(rendered_pages, rel):
+    broken = [img["src"] for img in rendered_pages[rel]["images"] if not img["ok"]]
+    assert not broken, f"{rel}: images that did not load: {broken}"
+
+
+@pytest.mark.parametrize("rel", page_paths())
+def test_page_makes_no_request_outside_the_build_folder(rendered_pages, built_book, rel):
+    info = rendered_pages[rel]
+    outside = [u for u in info["requests"] if outside_build(u, built_book)]
+    assert not outside, f"{rel} requested {outside}"
+    assert not info["failed"], f"{rel}: failed requests {info['failed']}"
+
+
+def test_the_book_exercises_math_and_figures(rendered_pages):
+    """Guard against the checks above passing vacuously."""
+    assert sum(p["nTypeset"] for p in rendered_pages.values()) > 10
+    assert sum(len(p["images"]) for p in rendered_pages.values()) >= 1
+    glossary = rendered_pages["book/glossary.html"]
+    assert glossary["nMath"] > 0 and glossary["nTypeset"] >= glossary["nMath"]
