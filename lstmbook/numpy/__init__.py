@@ -3,3 +3,5 @@ and the layers, losses and optimisers to train whole models without a framework.
 
 Gate order and parameter layout follow ``torch.nn.LSTM`` (i, f, g, o; weights (4H, I)).
 """
+
+from .lstm import LSTM, LSTMCell  # noqa: E402,F401

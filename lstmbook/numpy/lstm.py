@@ -1,0 +1,813 @@
+"""``LSTMCell`` and ``LSTM`` in NumPy, with hand-written backpropagation through time.
+
+Parameter names, shapes, gate order (i, f, g, o) and initialisation follow
+``torch.nn.LSTMCell`` / ``torch.nn.LSTM``, so ``state_dict()`` moves weights between the
+two in both directions.
+
+How the time loop is organised (the part that makes it fast)::
+
+    forward   A = X W_ih^T + b          one matrix product for all T steps   (T*B, 4H)
+              for t:  A[t] += h_{t-1} W_hh^T                          (B, 4H)
+                      elementwise step  -> i, f, g, o, c_t, tanh(c_t), h_t
+    backward  for t = T-1 .. 0:
+                      elementwise step  -> dA[t], dc_{t-1}
+                      dh_{t-1} = dA[t] W_hh                          (B, H)
+              dW_ih = dA^T X,  dW_hh = dA^T [h_0 .. h_{T-1}],  dX = dA W_ih
+                                        one matrix product each, over all T steps
+
+Only the recurrent products are inside the loop; everything else is batched over time.
+
+Extending to another array library (CuPy): every array is made through ``self.xp`` and
+the elementwise work of a step goes through two methods a subclass may override with
+fused kernels: :meth:`_cell_step_forward` and :meth:`_cell_step_backward`. Whole layers
+go through :meth:`LSTM._layer_forward` / :meth:`LSTM._layer_backward`, and device to
+host copies through :meth:`_to_numpy`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .._checks import (
+    check_dtype_matches,
+    check_finite,
+    check_float_dtype,
+    check_positive_int,
+    check_supported_dtype,
+    format_shape,
+)
+from . import functional as F
+
+__all__ = ["LSTM", "LSTMCell"]
+
+Array = Any  # an xp.ndarray
+
+
+class _RecurrentBase:
+    """What :class:`LSTMCell` and :class:`LSTM` share: parameters, hooks, state dicts.
+
+    Attributes
+    ----------
+    xp : module
+        Array module every array is created with (``numpy`` here).
+    params : dict[str, ndarray]
+        The parameters, PyTorch names and layout. Updated in place by
+        :meth:`load_state_dict`, so references to these arrays stay valid.
+    grads : dict[str, ndarray]
+        Same keys and shapes as ``params``. Each ``backward`` call *overwrites* them (in
+        place): gradients are not accumulated across calls, unlike PyTorch's ``.grad``.
+    """
+
+    xp: ModuleType = np
+    _name = "module"
+
+    hidden_size: int
+    dtype: np.dtype
+    params: dict[str, Array]
+    grads: dict[str, Array]
+
+    # ---------------------------------------------------------------- construction
+    def _init_params(self, shapes: Mapping[str, tuple[int, ...]], seed: int | None) -> None:
+        """``U(-1/√H, 1/√H)`` for every parameter, drawn in ``shapes`` order from one
+        ``np.random.default_rng(seed)`` (in float64, then cast: float32 and float64
+        models with the same seed hold the same numbers up to rounding)."""
+        rng = np.random.default_rng(seed)
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        self.params = {}
+        for name, shape in shapes.items():
+            w = rng.uniform(-bound, bound, size=shape).astype(self.dtype)
+            self.params[name] = self.xp.asarray(w)
+        self.grads = {k: self.xp.zeros_like(v) for k, v in self.params.items()}
+
+    def _set_forget_bias(self, bias_ih: str, bias_hh: str, value: float) -> None:
+        """Forget-gate slice of ``bias_ih`` := ``value``, of ``bias_hh`` := 0, so that the
+        forget gate starts near σ(value) (Jozefowicz et al., 2015, suggest 1.0)."""
+        s_f = F.gate_slices(self.hidden_size)[1]
+        self.params[bias_ih][s_f] = value
+        self.params[bias_hh][s_f] = 0.0
+
+    # ---------------------------------------------------------- overridable hooks
+    def _cell_step_forward(
+        self, gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: Array
+    ) -> None:
+        """Elementwise forward of one step; see :func:`functional.lstm_step_forward`.
+
+        ``gates`` (B, 4H) pre-activations in, gate values out; ``c``, ``tanh_c``, ``h``
+        (B, H) are written. A GPU subclass replaces this with one fused kernel.
+        """
+        F.lstm_step_forward(gates, c_prev, c, tanh_c, h, xp=self.xp)
+
+    def _cell_step_backward(
+        self,
+        dh: Array,
+        dc: Array,
+        gates: Array,
+        c_prev: Array,
+        tanh_c: Array,
+        dgates: Array,
+    ) -> None:
+        """Elementwise backward of one step; see :func:`functional.lstm_step_backward`.
+
+        Reads ``dh`` (then scratch), updates ``dc`` from ∂L/∂c_t to ∂L/∂c_{t-1}, writes
+        ``dgates`` (B, 4H). A GPU subclass replaces this with one fused kernel.
+        """
+        F.lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates, xp=self.xp)
+
+    def _to_numpy(self, a: Array) -> np.ndarray:
+        """A NumPy copy of ``a`` (a GPU subclass copies device to host here)."""
+        return np.array(a, copy=True)
+
+    # ----------------------------------------------------------------- state dicts
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of the parameters as NumPy arrays, keyed like ``torch``'s ``state_dict()``.
+
+        ``torch_module.load_state_dict({k: torch.from_numpy(v) for k, v in d.items()})``
+        loads them into the matching torch module.
+        """
+        return {k: self._to_numpy(v) for k, v in self.params.items()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Copy parameters in from NumPy arrays or torch tensors (e.g. ``torch_lstm.state_dict()``).
+
+        Keys must match :attr:`params` exactly and every shape must agree; otherwise
+        ``ValueError`` names the missing, unexpected or mis-shaped entries and nothing is
+        changed. Values are copied *into* the existing arrays (references stay valid) and
+        cast to the model's dtype (float32 <-> float64); non-floating values are refused.
+        """
+        expected = set(self.params)
+        given = set(state_dict)
+        missing, extra = sorted(expected - given), sorted(given - expected)
+        if missing or extra:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: "
+                + (f"missing keys {missing}" if missing else "")
+                + ("; " if missing and extra else "")
+                + (f"unexpected keys {extra}" if extra else "")
+                + f" (expected exactly {sorted(expected)})"
+            )
+        arrays = {k: _as_numpy(v) for k, v in state_dict.items()}
+        for k, v in arrays.items():
+            check_float_dtype(v, f"{type(self).__name__}.load_state_dict[{k!r}]")
+            want = tuple(self.params[k].shape)
+            if v.shape != want:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict[{k!r}]: expected shape "
+                    f"{format_shape(want)}, got {format_shape(v.shape)}"
+                )
+        for k, v in arrays.items():
+            self.params[k][...] = self.xp.asarray(v, dtype=self.dtype)
+
+    def save(self, path: Any) -> None:
+        """Save the parameters to an ``.npz`` file (see :func:`lstmbook.io.save_weights`)."""
+        from ..io import save_weights
+
+        save_weights(path, self.state_dict())
+
+    def load(self, path: Any):
+        """Load parameters saved by :meth:`save` into this model (same sizes); returns ``self``."""
+        from ..io import load_weights
+
+        self.load_state_dict(load_weights(path, expected=self.params))
+        return self
+
+    # ------------------------------------------------------------------- helpers
+    def _check_input_dtype(self, x: Array, name: str) -> None:
+        check_float_dtype(x, name)
+        check_dtype_matches(x, self.dtype, name, what=f"the {self._name} weights")
+
+
+def _as_numpy(v: Any) -> np.ndarray:
+    """NumPy view of an array, or of a torch tensor (without importing torch)."""
+    if hasattr(v, "detach"):  # a torch.Tensor
+        v = v.detach().cpu()
+    if hasattr(v, "get") and not isinstance(v, (np.ndarray, dict)):  # a cupy.ndarray
+        v = v.get()
+    return np.asarray(v)
+
+
+# =============================================================================== LSTMCell
+class LSTMCell(_RecurrentBase):
+    """One LSTM step, like ``torch.nn.LSTMCell``, with a hand-written backward.
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        ``I`` and ``H``.
+    bias : bool
+        Whether ``bias_ih`` and ``bias_hh`` exist.
+    dtype : float32 or float64
+    seed : int, optional
+        Seed for ``np.random.default_rng``; weights are U(-1/√H, 1/√H).
+    forget_bias : float, optional
+        If given (and ``bias``), the forget-gate slice of ``bias_ih`` is set to it and that
+        of ``bias_hh`` to 0.
+
+    Attributes
+    ----------
+    params : dict
+        ``weight_ih`` (4H, I), ``weight_hh`` (4H, H), ``bias_ih`` (4H,), ``bias_hh`` (4H,).
+    grads : dict
+        Same keys; overwritten by each :meth:`backward`.
+    grad_h_0, grad_c_0 : ndarray
+        ∂L/∂h_0 and ∂L/∂c_0 for the state passed to the last forward (zeros state if none
+        was passed), same shape as ``h``; set by :meth:`backward`.
+
+    Notes
+    -----
+    The cell caches one step: :meth:`backward` differentiates the most recent
+    :meth:`forward`. For sequences use :class:`LSTM`, which keeps every step.
+    """
+
+    _name = "LSTMCell"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        *,
+        bias: bool = True,
+        dtype: Any = np.float64,
+        seed: int | None = None,
+        forget_bias: float | None = None,
+    ) -> None:
+        self.input_size = check_positive_int(input_size, "LSTMCell input_size")
+        self.hidden_size = check_positive_int(hidden_size, "LSTMCell hidden_size")
+        self.bias = bool(bias)
+        self.dtype = check_supported_dtype(dtype, "LSTMCell dtype")
+        I, H = self.input_size, self.hidden_size
+        shapes = {"weight_ih": (4 * H, I), "weight_hh": (4 * H, H)}
+        if self.bias:
+            shapes |= {"bias_ih": (4 * H,), "bias_hh": (4 * H,)}
+        self._init_params(shapes, seed)
+        if forget_bias is not None and self.bias:
+            self._set_forget_bias("bias_ih", "bias_hh", float(forget_bias))
+        self._cache: dict[str, Any] | None = None
+        self.grad_h_0: Array | None = None
+        self.grad_c_0: Array | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"LSTMCell({self.input_size}, {self.hidden_size}, bias={self.bias}, "
+            f"dtype={self.dtype.name})"
+        )
+
+    def forward(self, x: Array, state: tuple[Array, Array] | None = None) -> tuple[Array, Array]:
+        """One step: ``(h, c) = cell(x, (h_0, c_0))``.
+
+        Parameters
+        ----------
+        x : ndarray (B, I), or (I,) unbatched
+        state : (h_0, c_0), each (B, H) (or (H,) unbatched), optional
+            Zeros if not given.
+
+        Returns
+        -------
+        h, c : ndarray (B, H) (or (H,) unbatched)
+        """
+        xp = self.xp
+        x = xp.asarray(x)
+        self._check_input_dtype(x, "LSTMCell input")
+        if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"LSTMCell input: expected 2-D (B, I) or 1-D (I,) with I={self.input_size}, "
+                f"got shape {format_shape(x.shape)}"
+            )
+        batched = x.ndim == 2
+        x2 = x if batched else x[None, :]
+        B, H = x2.shape[0], self.hidden_size
+        if B == 0:
+            raise ValueError("LSTMCell input: batch size B must be at least 1, got B=0")
+        check_finite(x2, "LSTMCell input")
+        h0, c0 = self._check_state(state, B, batched)
+
+        p = self.params
+        gates = xp.matmul(x2, p["weight_ih"].T)
+        xp.add(gates, xp.matmul(h0, p["weight_hh"].T), out=gates)
+        if self.bias:
+            xp.add(gates, p["bias_ih"], out=gates)
+            xp.add(gates, p["bias_hh"], out=gates)
+        c = xp.empty((B, H), dtype=self.dtype)
+        tanh_c = xp.empty_like(c)
+        h = xp.empty_like(c)
+        self._cell_step_forward(gates, c0, c, tanh_c, h)
+        self._cache = dict(x=x2, h0=h0, c0=c0, gates=gates, tanh_c=tanh_c, batched=batched)
+        if not batched:
+            return h[0], c[0]
+        return h, c
+
+    __call__ = forward
+
+    def _check_state(
+        self, state: tuple[Array, Array] | None, B: int, batched: bool
+    ) -> tuple[Array, Array]:
+        """Validate ``(h_0, c_0)``; return both as (B, H) arrays (zeros if ``None``)."""
+        xp, H = self.xp, self.hidden_size
+        if state is None:
+            z = xp.zeros((B, H), dtype=self.dtype)
+            return z, z
+        h0, c0 = _unpack_state(state, "LSTMCell")
+        want = (B, H) if batched else (H,)
+        layout = "(B, H)" if batched else "(H,) for unbatched input"
+        out = []
+        for name, s in (("h_0", h0), ("c_0", c0)):
+            s = xp.asarray(s)
+            label = f"LSTMCell state {name}"
+            self._check_input_dtype(s, label)
+            if tuple(s.shape) != want:
+                raise ValueError(
+                    f"{label}: expected shape {format_shape(want)} {layout}, "
+                    f"got {format_shape(s.shape)}"
+                )
+            check_finite(s, label)
+            out.append(s if batched else s[None, :])
+        return out[0], out[1]
+
+    def backward(self, grad_h: Array, grad_c: Array | None = None) -> Array:
+        """Gradients of the last :meth:`forward`, given ∂L/∂h (and ∂L/∂c).
+
+        Fills :attr:`grads` (overwriting), :attr:`grad_h_0` and :attr:`grad_c_0`.
+
+        Parameters
+        ----------
+        grad_h : ndarray, shape of ``h``
+        grad_c : ndarray, shape of ``c``, optional (zeros)
+
+        Returns
+        -------
+        grad_x : ndarray, shape of ``x``
+        """
+        if self._cache is None:
+            raise RuntimeError("LSTMCell.backward called before forward: nothing to differentiate")
+        xp, cache = self.xp, self._cache
+        x, h0, c0, gates = cache["x"], cache["h0"], cache["c0"], cache["gates"]
+        B, H = h0.shape
+        shape = (B, H) if cache["batched"] else (H,)
+        dh = self._check_grad(grad_h, shape, "LSTMCell grad_h")
+        dc = (
+            xp.zeros((B, H), dtype=self.dtype)
+            if grad_c is None
+            else self._check_grad(grad_c, shape, "LSTMCell grad_c")
+        )
+        dgates = xp.empty_like(gates)
+        self._cell_step_backward(dh, dc, gates, c0, cache["tanh_c"], dgates)
+
+        p, g = self.params, self.grads
+        xp.matmul(dgates.T, x, out=g["weight_ih"])
+        xp.matmul(dgates.T, h0, out=g["weight_hh"])
+        if self.bias:
+            xp.sum(dgates, axis=0, out=g["bias_ih"])
+            g["bias_hh"][...] = g["bias_ih"]
+        grad_x = xp.matmul(dgates, p["weight_ih"])
+        grad_h0 = xp.matmul(dgates, p["weight_hh"])
+        if not cache["batched"]:
+            grad_x, grad_h0, dc = grad_x[0], grad_h0[0], dc[0]
+        self.grad_h_0, self.grad_c_0 = grad_h0, dc
+        return grad_x
+
+    def _check_grad(self, grad: Array, shape: tuple[int, ...], name: str) -> Array:
+        """A (B, H) working copy of an incoming gradient, after checking it."""
+        grad = self.xp.asarray(grad)
+        self._check_input_dtype(grad, name)
+        if tuple(grad.shape) != shape:
+            raise ValueError(
+                f"{name}: expected shape {format_shape(shape)} (the shape of the output), "
+                f"got {format_shape(grad.shape)}"
+            )
+        check_finite(grad, name)
+        return self.xp.array(grad.reshape(-1, self.hidden_size), copy=True)
+
+
+def _unpack_state(state: Any, who: str) -> tuple[Any, Any]:
+    if not isinstance(state, (tuple, list)) or len(state) != 2:
+        raise TypeError(f"{who} state: expected a pair (h_0, c_0), got {type(state).__name__}")
+    return state[0], state[1]
+
+
+# =================================================================================== LSTM
+@dataclass
+class _LayerCache:
+    """What one layer's forward keeps for its backward (and for plots), time-major.
+
+    ``hs[0]``/``cs[0]`` are h_0/c_0 and ``hs[t+1]``/``cs[t+1]`` the states after step t,
+    so ``hs[:-1]`` lines up with the steps as "previous hidden state".
+    """
+
+    x: Array  # (T, B, I_k)  the layer's input
+    gates: Array  # (T, B, 4H)  gate values i, f, g, o
+    hs: Array  # (T+1, B, H)  h_0 .. h_T
+    cs: Array  # (T+1, B, H)  c_0 .. c_T
+    tanh_cs: Array  # (T, B, H)  tanh(c_1) .. tanh(c_T)
+
+
+class LSTM(_RecurrentBase):
+    """A stack of LSTM layers over a sequence, like ``torch.nn.LSTM``, in NumPy.
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        ``I`` and ``H``.
+    num_layers : int
+        Stacked layers; layer k > 0 reads the hidden states of layer k-1.
+    bias : bool
+        Whether the ``bias_ih_l{k}`` / ``bias_hh_l{k}`` parameters exist.
+    batch_first : bool
+        Input and output are (B, T, ·) instead of (T, B, ·). States are always
+        (num_layers, B, H), as in PyTorch.
+    dtype : float32 or float64
+        Dtype of the weights; inputs must have the same dtype (no silent casting).
+    seed : int, optional
+        Seed for ``np.random.default_rng``; every parameter is U(-1/√H, 1/√H).
+    forget_bias : float, optional
+        If given (and ``bias``), the forget-gate slice of every ``bias_ih_l{k}`` is set to
+        it and that of ``bias_hh_l{k}`` to 0 (Jozefowicz et al., 2015, use 1.0).
+
+    Attributes
+    ----------
+    params : dict[str, ndarray]
+        ``weight_ih_l{k}`` (4H, I if k == 0 else H), ``weight_hh_l{k}`` (4H, H),
+        ``bias_ih_l{k}``, ``bias_hh_l{k}`` (4H,); gate order i, f, g, o.
+    grads : dict[str, ndarray]
+        Same keys and shapes; *overwritten* (not accumulated) by :meth:`backward`.
+    grad_h_0, grad_c_0 : ndarray
+        After :meth:`backward`: ∂L/∂h_0 and ∂L/∂c_0, shaped like h_0 / c_0
+        ((num_layers, B, H), or (num_layers, H) unbatched), also when no state was passed.
+
+    Examples
+    --------
+    >>> lstm = LSTM(3, 5, num_layers=2, seed=0)
+    >>> x = np.ones((7, 2, 3))                      # (T, B, I)
+    >>> out, (h_n, c_n) = lstm(x)
+    >>> out.shape, h_n.shape
+    ((7, 2, 5), (2, 2, 5))
+    >>> grad_x = lstm.backward(np.ones_like(out))
+    >>> grad_x.shape, lstm.grads["weight_hh_l1"].shape
+    ((7, 2, 3), (20, 5))
+    """
+
+    _name = "LSTM"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        *,
+        bias: bool = True,
+        batch_first: bool = False,
+        dtype: Any = np.float64,
+        seed: int | None = None,
+        forget_bias: float | None = None,
+    ) -> None:
+        self.input_size = check_positive_int(input_size, "LSTM input_size")
+        self.hidden_size = check_positive_int(hidden_size, "LSTM hidden_size")
+        self.num_layers = check_positive_int(num_layers, "LSTM num_layers")
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.dtype = check_supported_dtype(dtype, "LSTM dtype")
+        H = self.hidden_size
+        shapes: dict[str, tuple[int, ...]] = {}
+        for k in range(self.num_layers):
+            in_k = self.input_size if k == 0 else H
+            shapes[f"weight_ih_l{k}"] = (4 * H, in_k)
+            shapes[f"weight_hh_l{k}"] = (4 * H, H)
+            if self.bias:
+                shapes[f"bias_ih_l{k}"] = (4 * H,)
+                shapes[f"bias_hh_l{k}"] = (4 * H,)
+        self._init_params(shapes, seed)
+        if forget_bias is not None and self.bias:
+            for k in range(self.num_layers):
+                self._set_forget_bias(f"bias_ih_l{k}", f"bias_hh_l{k}", float(forget_bias))
+        self._caches: list[_LayerCache] | None = None
+        self._batched = True
+        self.grad_h_0: Array | None = None
+        self.grad_c_0: Array | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"LSTM({self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
+            f"bias={self.bias}, batch_first={self.batch_first}, dtype={self.dtype.name})"
+        )
+
+    # ----------------------------------------------------------------------- forward
+    def forward(
+        self, x: Array, state: tuple[Array, Array] | None = None
+    ) -> tuple[Array, tuple[Array, Array]]:
+        """Run the whole sequence through every layer.
+
+        Parameters
+        ----------
+        x : ndarray
+            (T, B, I); (B, T, I) if ``batch_first``; or (T, I) unbatched.
+        state : (h_0, c_0), optional
+            Each (num_layers, B, H), or (num_layers, H) unbatched. Zeros if not given.
+
+        Returns
+        -------
+        output : ndarray
+            Hidden states of the last layer at every step: (T, B, H), (B, T, H) if
+            ``batch_first``, or (T, H) unbatched. A fresh array.
+        (h_n, c_n) : ndarray
+            Final states of every layer, (num_layers, B, H) or (num_layers, H).
+        """
+        x_tm, batched = self._check_input(x)
+        T, B, _ = x_tm.shape
+        h0, c0 = self._check_state(state, B, batched)
+
+        caches = []
+        layer_input = x_tm
+        for k in range(self.num_layers):
+            h0_k = None if h0 is None else h0[k]
+            c0_k = None if c0 is None else c0[k]
+            cache = self._layer_forward(k, layer_input, h0_k, c0_k)
+            caches.append(cache)
+            layer_input = cache.hs[1:]
+        self._caches, self._batched = caches, batched
+
+        xp = self.xp
+        h_n = xp.stack([c.hs[T] for c in caches])
+        c_n = xp.stack([c.cs[T] for c in caches])
+        output = self._from_time_major(caches[-1].hs[1:], batched, copy=True)
+        if not batched:
+            h_n, c_n = h_n[:, 0], c_n[:, 0]
+        return output, (h_n, c_n)
+
+    __call__ = forward
+
+    def _layer_forward(self, k: int, x: Array, h0: Array | None, c0: Array | None) -> _LayerCache:
+        """Forward of layer ``k`` over all steps.
+
+        Parameters
+        ----------
+        k : int
+        x : ndarray (T, B, I_k), C-contiguous, time-major
+        h0, c0 : ndarray (B, H) or None (zeros)
+        """
+        xp, p, H = self.xp, self.params, self.hidden_size
+        T, B, I_k = x.shape
+        w_ih, w_hh = p[f"weight_ih_l{k}"], p[f"weight_hh_l{k}"]
+
+        # Input projection for all T steps at once, both biases added: (T*B, 4H).
+        gates = xp.empty((T, B, 4 * H), dtype=self.dtype)
+        xp.matmul(x.reshape(T * B, I_k), w_ih.T, out=gates.reshape(T * B, 4 * H))
+        if self.bias:
+            xp.add(gates, p[f"bias_ih_l{k}"] + p[f"bias_hh_l{k}"], out=gates)
+
+        hs = xp.empty((T + 1, B, H), dtype=self.dtype)
+        cs = xp.empty((T + 1, B, H), dtype=self.dtype)
+        tanh_cs = xp.empty((T, B, H), dtype=self.dtype)
+        hs[0] = 0.0 if h0 is None else h0
+        cs[0] = 0.0 if c0 is None else c0
+
+        recurrent = xp.empty((B, 4 * H), dtype=self.dtype)
+        w_hh_t = w_hh.T
+        for t in range(T):
+            if t > 0 or h0 is not None:  # h_0 = 0 contributes nothing
+                xp.matmul(hs[t], w_hh_t, out=recurrent)
+                xp.add(gates[t], recurrent, out=gates[t])
+            self._cell_step_forward(gates[t], cs[t], cs[t + 1], tanh_cs[t], hs[t + 1])
+        return _LayerCache(x=x, gates=gates, hs=hs, cs=cs, tanh_cs=tanh_cs)
+
+    # ---------------------------------------------------------------------- backward
+    def backward(
+        self,
+        grad_output: Array,
+        grad_h_n: Array | None = None,
+        grad_c_n: Array | None = None,
+    ) -> Array:
+        """Backpropagation through time for the last :meth:`forward`.
+
+        Parameters
+        ----------
+        grad_output : ndarray, shape of ``output``
+            ∂L/∂output.
+        grad_h_n, grad_c_n : ndarray, shape of ``h_n`` / ``c_n``, optional
+            ∂L/∂h_n and ∂L/∂c_n (zeros if not given).
+
+        Returns
+        -------
+        grad_x : ndarray, shape of ``x``
+
+        Fills :attr:`grads` (overwriting the previous values), :attr:`grad_h_0` and
+        :attr:`grad_c_0`. May be called again for the same forward (with other
+        upstream gradients).
+        """
+        if self._caches is None:
+            raise RuntimeError("LSTM.backward called before forward: nothing to differentiate")
+        xp, H, L = self.xp, self.hidden_size, self.num_layers
+        caches, batched = self._caches, self._batched
+        T, B = caches[0].gates.shape[:2]
+
+        out_shape = (T, B, H) if not self.batch_first else (B, T, H)
+        state_shape = (L, B, H)
+        if not batched:
+            out_shape, state_shape = (T, H), (L, H)
+        d_out = self._check_grad(grad_output, out_shape, "LSTM grad_output", "output")
+        dh_n = self._check_grad(grad_h_n, state_shape, "LSTM grad_h_n", "h_n")
+        dc_n = self._check_grad(grad_c_n, state_shape, "LSTM grad_c_n", "c_n")
+        d_layer_out = self._to_time_major(d_out, batched)
+        if not batched and dh_n is not None:
+            dh_n = dh_n[:, None, :]
+        if not batched and dc_n is not None:
+            dc_n = dc_n[:, None, :]
+
+        dgates = xp.empty((T, B, 4 * H), dtype=self.dtype)  # shared by all layers
+        grad_h0 = xp.empty((L, B, H), dtype=self.dtype)
+        grad_c0 = xp.empty((L, B, H), dtype=self.dtype)
+        for k in reversed(range(L)):
+            d_layer_out = self._layer_backward(
+                k,
+                caches[k],
+                d_layer_out,
+                None if dh_n is None else dh_n[k],
+                None if dc_n is None else dc_n[k],
+                dgates,
+                grad_h0[k],
+                grad_c0[k],
+            )
+        if not batched:
+            grad_h0, grad_c0 = grad_h0[:, 0], grad_c0[:, 0]
+        self.grad_h_0, self.grad_c_0 = grad_h0, grad_c0
+        return self._from_time_major(d_layer_out, batched, copy=False)
+
+    def _layer_backward(
+        self,
+        k: int,
+        cache: _LayerCache,
+        d_out: Array,
+        dh_n: Array | None,
+        dc_n: Array | None,
+        dgates: Array,
+        grad_h0: Array,
+        grad_c0: Array,
+    ) -> Array:
+        """Backward of layer ``k``: fills the layer's ``grads``, ``grad_h0``/``grad_c0`` (B, H).
+
+        Parameters
+        ----------
+        d_out : ndarray (T, B, H)
+            ∂L/∂h_t coming from above (the loss or layer k+1), time-major.
+        dh_n, dc_n : ndarray (B, H) or None
+        dgates : ndarray (T, B, 4H)
+            Work buffer, overwritten with ∂L/∂a_t.
+
+        Returns
+        -------
+        ndarray (T, B, I_k): ∂L/∂x for the layer's input.
+        """
+        xp, p, g, H = self.xp, self.params, self.grads, self.hidden_size
+        T, B, I_k = cache.x.shape
+        w_ih, w_hh = p[f"weight_ih_l{k}"], p[f"weight_hh_l{k}"]
+        gates, cs, tanh_cs = cache.gates, cache.cs, cache.tanh_cs
+
+        dh = xp.empty((B, H), dtype=self.dtype)
+        dh_next = grad_h0  # ∂L/∂h_t through step t+1; ends as ∂L/∂h_0
+        dc = grad_c0  # ∂L/∂c_t; ends as ∂L/∂c_0
+        dh_next[...] = 0.0 if dh_n is None else dh_n
+        dc[...] = 0.0 if dc_n is None else dc_n
+        for t in reversed(range(T)):
+            xp.add(d_out[t], dh_next, out=dh)
+            self._cell_step_backward(dh, dc, gates[t], cs[t], tanh_cs[t], dgates[t])
+            xp.matmul(dgates[t], w_hh, out=dh_next)
+
+        # Weight gradients: one product each over all T*B rows.
+        dA = dgates.reshape(T * B, 4 * H)
+        xp.matmul(dA.T, cache.x.reshape(T * B, I_k), out=g[f"weight_ih_l{k}"])
+        xp.matmul(dA.T, cache.hs[:-1].reshape(T * B, H), out=g[f"weight_hh_l{k}"])
+        if self.bias:
+            xp.sum(dA, axis=0, out=g[f"bias_ih_l{k}"])
+            g[f"bias_hh_l{k}"][...] = g[f"bias_ih_l{k}"]
+        return xp.matmul(dA, w_ih).reshape(T, B, I_k)
+
+    # ------------------------------------------------------------------------ plots
+    def activations(self, layer: int = 0) -> dict[str, np.ndarray]:
+        """Gate values and states of one layer at every step of the last forward.
+
+        Returns
+        -------
+        dict with keys ``'i', 'f', 'g', 'o', 'c', 'h'``, each a NumPy array (T, B, H)
+        in **time-major** order whatever ``batch_first`` is ((T, H) for unbatched
+        input); ``c`` and ``h`` are c_1..c_T and h_1..h_T. Copies: safe to keep.
+        """
+        if self._caches is None:
+            raise RuntimeError("LSTM.activations: run forward first")
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
+            raise TypeError(f"LSTM.activations: layer must be an int, got {layer!r}")
+        if not -self.num_layers <= layer < self.num_layers:
+            raise ValueError(
+                f"LSTM.activations: layer must be in [0, {self.num_layers}), got {layer}"
+            )
+        cache = self._caches[layer]
+        s_i, s_f, s_g, s_o = F.gate_slices(self.hidden_size)
+        views = {
+            "i": cache.gates[..., s_i],
+            "f": cache.gates[..., s_f],
+            "g": cache.gates[..., s_g],
+            "o": cache.gates[..., s_o],
+            "c": cache.cs[1:],
+            "h": cache.hs[1:],
+        }
+        return {k: self._to_numpy(v if self._batched else v[:, 0]) for k, v in views.items()}
+
+    # ------------------------------------------------------------- layout and checks
+    def _layout(self, batched: bool) -> str:
+        if not batched:
+            return "(T, I)"
+        return "(B, T, I)" if self.batch_first else "(T, B, I)"
+
+    def _check_input(self, x: Array) -> tuple[Array, bool]:
+        """Validate ``x``; return it time-major (T, B, I), C-contiguous, and whether batched."""
+        xp = self.xp
+        if x is None or isinstance(x, (str, bytes)):
+            raise TypeError(f"LSTM input: expected an array, got {type(x).__name__}")
+        x = xp.asarray(x)
+        check_float_dtype(x, "LSTM input")
+        I = self.input_size
+        if x.ndim not in (2, 3) or x.shape[-1] != I:
+            raise ValueError(
+                f"LSTM input: expected 3-D {self._layout(True)} with I={I} "
+                f"(batch_first={self.batch_first}) or 2-D (T, I) unbatched, "
+                f"got shape {format_shape(x.shape)}"
+            )
+        batched = x.ndim == 3
+        T = x.shape[1] if batched and self.batch_first else x.shape[0]
+        B = (x.shape[0] if self.batch_first else x.shape[1]) if batched else 1
+        if T == 0:
+            raise ValueError(
+                f"LSTM input: the sequence length T must be at least 1, got T=0 "
+                f"(shape {format_shape(x.shape)}, layout {self._layout(batched)})"
+            )
+        if B == 0:
+            raise ValueError(
+                f"LSTM input: the batch size B must be at least 1, got B=0 "
+                f"(shape {format_shape(x.shape)}, layout {self._layout(batched)})"
+            )
+        check_dtype_matches(x, self.dtype, "LSTM input", what="the LSTM weights")
+        check_finite(x, "LSTM input")
+        return self._to_time_major(x, batched), batched
+
+    def _to_time_major(self, a: Array, batched: bool) -> Array:
+        """(T, B, ·) C-contiguous from the user's layout (a view when already so)."""
+        if not batched:
+            a = a[:, None, :]
+        elif self.batch_first:
+            a = a.transpose(1, 0, 2)
+        return self.xp.ascontiguousarray(a)
+
+    def _from_time_major(self, a: Array, batched: bool, copy: bool) -> Array:
+        """The user's layout from (T, B, ·), C-contiguous; a fresh array if ``copy``."""
+        if not batched:
+            a = a[:, 0, :]
+        elif self.batch_first:
+            a = a.transpose(1, 0, 2)
+        if copy:
+            return self.xp.array(a, order="C", copy=True)
+        return self.xp.ascontiguousarray(a)
+
+    def _check_state(
+        self, state: tuple[Array, Array] | None, B: int, batched: bool
+    ) -> tuple[Array | None, Array | None]:
+        """Validate ``(h_0, c_0)``; return each as (num_layers, B, H), or ``(None, None)``."""
+        if state is None:
+            return None, None
+        xp, L, H = self.xp, self.num_layers, self.hidden_size
+        h0, c0 = _unpack_state(state, "LSTM")
+        want = (L, B, H) if batched else (L, H)
+        layout = "(num_layers, B, H)" if batched else "(num_layers, H) for unbatched input"
+        out = []
+        for name, s in (("h_0", h0), ("c_0", c0)):
+            label = f"LSTM state {name}"
+            if s is None or isinstance(s, (str, bytes)):
+                raise TypeError(f"{label}: expected an array, got {type(s).__name__}")
+            s = xp.asarray(s)
+            check_float_dtype(s, label)
+            if tuple(s.shape) != want:
+                raise ValueError(
+                    f"{label}: expected shape {format_shape(want)} {layout}, "
+                    f"got {format_shape(s.shape)}"
+                )
+            check_dtype_matches(s, self.dtype, label, what="the LSTM weights")
+            check_finite(s, label)
+            out.append(s if batched else s[:, None, :])
+        return out[0], out[1]
+
+    def _check_grad(
+        self, grad: Array | None, shape: tuple[int, ...], name: str, of: str
+    ) -> Array | None:
+        if grad is None:
+            return None
+        grad = self.xp.asarray(grad)
+        check_float_dtype(grad, name)
+        if tuple(grad.shape) != shape:
+            raise ValueError(
+                f"{name}: expected shape {format_shape(shape)} (the shape of {of}), "
+                f"got {format_shape(grad.shape)}"
+            )
+        check_dtype_matches(grad, self.dtype, name, what="the LSTM weights")
+        check_finite(grad, name)
+        return grad
