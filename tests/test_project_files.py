@@ -19,7 +19,7 @@ BOOK = ROOT / "book"
 # PyPI name -> conda-forge name, where they differ
 CONDA_NAMES = {"matplotlib": "matplotlib-base"}
 # PyPI packages installed by the pip section of environment.yml
-PIP_ONLY = {"torch", "django-static-mathjax", "playwright"}
+PIP_ONLY = {"torch", "django-static-mathjax", "playwright", "keras"}
 
 
 def toc_files() -> list[str]:
