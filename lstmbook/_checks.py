@@ -132,7 +132,11 @@ def check_finite(x: Any, name: str) -> None:
     *and* the sum does not overflow; only if it is not finite do we look entry by entry,
     so huge-but-finite values are not refused.
     """
-    if x.size == 0 or bool(np.isfinite(x.sum())):
+    if x.size == 0:
+        return
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing sum is not an error
+        total = x.sum()
+    if bool(np.isfinite(total)):
         return
     bad = ~np.isfinite(x)
     n_bad = int(bad.sum())

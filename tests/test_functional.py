@@ -1,0 +1,116 @@
+"""lstmbook.numpy.functional: the per-step maths against plain formulas and central differences."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lstmbook.gradcheck import gradcheck
+from lstmbook.numpy.functional import (
+    gate_nonlinearities_,
+    gate_slices,
+    lstm_step_backward,
+    lstm_step_forward,
+    sigmoid,
+)
+
+
+def reference_step(a, c_prev):
+    """The textbook formulas, with fresh arrays everywhere."""
+    H = c_prev.shape[-1]
+    i = 1 / (1 + np.exp(-a[:, :H]))
+    f = 1 / (1 + np.exp(-a[:, H : 2 * H]))
+    g = np.tanh(a[:, 2 * H : 3 * H])
+    o = 1 / (1 + np.exp(-a[:, 3 * H :]))
+    c = f * c_prev + i * g
+    return i, f, g, o, c, o * np.tanh(c)
+
+
+def run_step_forward(a, c_prev):
+    gates = a.copy()
+    c, tanh_c, h = (np.empty_like(c_prev) for _ in range(3))
+    lstm_step_forward(gates, c_prev, c, tanh_c, h)
+    return gates, c, tanh_c, h
+
+
+def test_sigmoid_matches_the_exponential_formula():
+    x = np.linspace(-30, 30, 601)
+    np.testing.assert_allclose(sigmoid(x), 1 / (1 + np.exp(-x)), rtol=1e-13, atol=1e-16)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_keeps_dtype_and_is_finite_and_silent_at_plus_minus_1e4(dtype):
+    x = np.array([-1e4, -100.0, 0.0, 100.0, 1e4], dtype=dtype)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        s = sigmoid(x)
+    assert s.dtype == dtype
+    np.testing.assert_array_equal(s, np.array([0.0, 0.0, 0.5, 1.0, 1.0], dtype=dtype))
+
+
+def test_sigmoid_writes_in_place_when_out_is_the_input():
+    x = np.array([-1.0, 0.0, 2.0])
+    expected = 1 / (1 + np.exp(-x))
+    result = sigmoid(x, out=x)
+    assert result is x
+    np.testing.assert_allclose(x, expected, rtol=1e-15)
+
+
+def test_gate_slices_follow_torch_order_i_f_g_o():
+    assert gate_slices(3) == (slice(0, 3), slice(3, 6), slice(6, 9), slice(9, 12))
+
+
+def test_gate_nonlinearities_apply_sigmoid_to_ifo_and_tanh_to_g():
+    a = np.random.default_rng(0).standard_normal((2, 8)) * 3
+    gates = gate_nonlinearities_(a.copy())
+    sig = 1 / (1 + np.exp(-a))
+    np.testing.assert_allclose(gates[:, :4], sig[:, :4], rtol=1e-14)
+    np.testing.assert_allclose(gates[:, 4:6], np.tanh(a[:, 4:6]), rtol=1e-14)
+    np.testing.assert_allclose(gates[:, 6:], sig[:, 6:], rtol=1e-14)
+
+
+@settings(max_examples=20, deadline=None)
+@given(B=st.integers(1, 5), H=st.integers(1, 7), seed=st.integers(0, 2**16))
+def test_step_forward_matches_textbook_formulas(B, H, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((B, 4 * H)) * 2
+    c_prev = rng.standard_normal((B, H))
+    gates, c, tanh_c, h = run_step_forward(a, c_prev)
+    i, f, g, o, c_ref, h_ref = reference_step(a, c_prev)
+    np.testing.assert_allclose(gates, np.concatenate([i, f, g, o], axis=1), rtol=1e-13)
+    np.testing.assert_allclose(c, c_ref, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(tanh_c, np.tanh(c_ref), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(h, h_ref, rtol=1e-13, atol=1e-15)
+
+
+@settings(max_examples=10, deadline=None)
+@given(B=st.integers(1, 3), H=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_step_backward_matches_central_differences(B, H, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((B, 4 * H))
+    c_prev = rng.standard_normal((B, H))
+    w_h, w_c = rng.standard_normal((B, H)), rng.standard_normal((B, H))
+
+    def loss():  # L = <w_h, h> + <w_c, c>
+        _, c, _, h = run_step_forward(a, c_prev)
+        return float((w_h * h).sum() + (w_c * c).sum())
+
+    gates, _, tanh_c, _ = run_step_forward(a, c_prev)
+    dh, dc, dgates = w_h.copy(), w_c.copy(), np.empty_like(a)
+    lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates)
+    err = gradcheck(loss, {"a": a, "c_prev": c_prev}, {"a": dgates, "c_prev": dc})
+    assert err <= 1e-8
+
+
+def test_step_functions_keep_float32_and_allocate_nothing_visible():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2, 12)).astype(np.float32)
+    c_prev = rng.standard_normal((2, 3)).astype(np.float32)
+    gates, c, tanh_c, h = run_step_forward(a, c_prev)
+    dh, dc, dgates = np.ones_like(h), np.ones_like(c), np.empty_like(gates)
+    assert lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates) is None
+    assert all(x.dtype == np.float32 for x in (gates, c, tanh_c, h, dc, dgates))
