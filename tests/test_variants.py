@@ -71,7 +71,8 @@ def test_gradcheck_params_input_and_initial_state(cls, batch_first, bias):
     x = rng.standard_normal((B, T, I) if batch_first else (T, B, I))
     state = _random_state(layer, B, rng)
     loss, dx = _loss_and_backward(layer, x, state, rng)
-    states, grad_states = _as_tuple(state), _as_tuple(layer.grad_state)
+    states = _as_tuple(state)
+    grad_states = (layer.grad_h_0,) if isinstance(layer, GRU) else (layer.grad_h_0, layer.grad_c_0)
 
     wrt = dict(layer.params) | {"x": x} | {f"state{k}": s for k, s in enumerate(states)}
     analytic = {k: v.copy() for k, v in layer.grads.items()} | {"x": dx}
@@ -81,10 +82,6 @@ def test_gradcheck_params_input_and_initial_state(cls, batch_first, bias):
 
 
 # -- GRU == torch.nn.GRU --------------------------------------------------------------------
-
-
-def _torch_to_numpy_state_dict(module):
-    return {k: v.numpy() for k, v in module.state_dict().items()}
 
 
 @settings(max_examples=25, deadline=None)
@@ -103,7 +100,7 @@ def test_gru_matches_torch(T, B, I, H, bias, batch_first, with_state, seed):
     torch.manual_seed(seed)
     ref = torch.nn.GRU(I, H, bias=bias, batch_first=batch_first, dtype=torch.float64)
     gru = GRU(I, H, bias=bias, batch_first=batch_first)
-    gru.load_state_dict(_torch_to_numpy_state_dict(ref))
+    gru.load_state_dict(ref.state_dict())  # torch tensors are accepted
 
     x = rng.standard_normal((B, T, I) if batch_first else (T, B, I))
     h0 = rng.standard_normal((1, B, H)) if with_state else None
@@ -119,7 +116,7 @@ def test_gru_matches_torch(T, B, I, H, bias, batch_first, with_state, seed):
     dx = gru.backward(g_out, g_h_n)
     torch.autograd.backward([out_t, h_n_t], [torch.tensor(g_out), torch.tensor(g_h_n)])
     np.testing.assert_allclose(dx, x_t.grad.numpy(), rtol=0, atol=1e-10)
-    np.testing.assert_allclose(gru.grad_state, h0_t.grad.numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(gru.grad_h_0, h0_t.grad.numpy(), rtol=0, atol=1e-10)
     for name, p in ref.named_parameters():
         np.testing.assert_allclose(gru.grads[name], p.grad.numpy(), rtol=0, atol=1e-10)
 
@@ -129,7 +126,7 @@ def test_gru_matches_torch(T, B, I, H, bias, batch_first, with_state, seed):
 
 def _peephole_from_torch_lstm(ref, **kwargs):
     layer = PeepholeLSTM(ref.input_size, ref.hidden_size, bias=ref.bias, **kwargs)
-    weights = {k.removesuffix("_l0"): v for k, v in _torch_to_numpy_state_dict(ref).items()}
+    weights = {k.removesuffix("_l0"): v for k, v in ref.state_dict().items()}
     zeros = {name: np.zeros(ref.hidden_size) for name in layer.peephole_names}
     layer.load_state_dict(weights | zeros)
     return layer
@@ -162,8 +159,8 @@ def test_peephole_with_zero_peepholes_is_torch_lstm(T, B, I, H, bias, seed):
     dx = layer.backward(*grads)
     torch.autograd.backward([out_t, h_n_t, c_n_t], [torch.tensor(g) for g in grads])
     np.testing.assert_allclose(dx, x_t.grad.numpy(), rtol=0, atol=1e-10)
-    np.testing.assert_allclose(layer.grad_state[0], h0_t.grad.numpy(), rtol=0, atol=1e-10)
-    np.testing.assert_allclose(layer.grad_state[1], c0_t.grad.numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(layer.grad_h_0, h0_t.grad.numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(layer.grad_c_0, c0_t.grad.numpy(), rtol=0, atol=1e-10)
     for name, p in ref.named_parameters():
         ours = layer.grads[name.removesuffix("_l0")]
         np.testing.assert_allclose(ours, p.grad.numpy(), rtol=0, atol=1e-10)
@@ -278,6 +275,15 @@ def test_state_dict_round_trip_and_seed(cls):
 
 
 @pytest.mark.parametrize("cls", ALL_VARIANTS)
+def test_save_and_load(cls, tmp_path):
+    a, b = cls(3, 4, seed=0), cls(3, 4, seed=1)
+    a.save(tmp_path / "w.npz")
+    b.load(tmp_path / "w.npz")
+    for k in a.params:
+        np.testing.assert_array_equal(b.params[k], a.params[k])
+
+
+@pytest.mark.parametrize("cls", ALL_VARIANTS)
 def test_float32(cls):
     layer = cls(3, 4, dtype=np.float32, seed=0)
     x = np.random.default_rng(0).standard_normal((4, 2, 3)).astype(np.float32)
@@ -313,6 +319,8 @@ def test_bad_forward_input(cls):
         layer.forward(np.zeros((5, 2, 3), dtype=np.float32))
     with pytest.raises(ValueError, match="at least one step"):
         layer.forward(np.zeros((0, 2, 3)))
+    with pytest.raises(ValueError, match="x: contains 1 NaN"):
+        layer.forward(np.where(np.arange(30).reshape(5, 2, 3) == 7, np.nan, 0.0))
 
 
 def test_bad_state():
@@ -342,7 +350,7 @@ def test_bad_backward(cls):
 def test_load_state_dict_refuses_wrong_names_and_shapes():
     gru = GRU(3, 4, seed=0)
     before = gru.state_dict()
-    with pytest.raises(KeyError, match="missing"):
+    with pytest.raises(ValueError, match="missing"):
         gru.load_state_dict({"weight_ih_l0": np.zeros((12, 3))})
     bad = gru.state_dict() | {"weight_hh_l0": np.zeros((12, 5))}
     with pytest.raises(ValueError, match="weight_hh_l0"):

@@ -5,3 +5,4 @@ Gate order and parameter layout follow ``torch.nn.LSTM`` (i, f, g, o; weights (4
 """
 
 from .lstm import LSTM, LSTMCell  # noqa: E402,F401
+from .variants import CIFGLSTM, GRU, PeepholeLSTM, flops_per_step, parameter_count  # noqa: E402,F401

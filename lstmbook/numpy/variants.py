@@ -42,8 +42,10 @@ All three layers share one protocol with the standard LSTM of :mod:`lstmbook.num
 ``forward(x, state=None)`` on a whole sequence (the input projection of all steps in one
 matrix product), ``backward(grad_output, grad_h_n=None[, grad_c_n=None])`` returning
 ∂L/∂x and overwriting ``.grads`` (weight gradients summed over time in one product each)
-and ``.grad_state`` (the gradient of the initial state), ``state_dict()`` /
-``load_state_dict()``, and :meth:`activations` for plots.
+and ``.grad_h_0`` (and ``.grad_c_0``), the gradient of the initial state;
+``state_dict()`` / ``load_state_dict()`` / ``save()`` / ``load()`` (shared with
+:class:`lstmbook.numpy.LSTM`), and :meth:`activations` for plots. Inputs are batched,
+(T, B, I) or (B, T, I); states (1, B, H) as in PyTorch with one layer.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from lstmbook._checks import (
     check_supported_dtype,
 )
 from lstmbook.numpy.functional import sigmoid
+from lstmbook.numpy.lstm import _RecurrentBase
 
 __all__ = [
     "PeepholeLSTM",
@@ -282,8 +285,11 @@ def gru_step_backward(
 # ---------------------------------------------------------------------------------------
 
 
-class _RecurrentLayer:
+class _RecurrentLayer(_RecurrentBase):
     """What the three layers share: parameters, input checks, layouts, weight gradients.
+
+    Initialisation, ``state_dict``, ``load_state_dict``, ``save`` and ``load`` come from
+    the standard LSTM's base class.
 
     Subclasses set ``n_gates`` (the number of H-blocks in ``weight_ih``), ``gate_names``
     and ``suffix`` (``"_l0"`` for torch.nn.GRU's names), and implement ``forward`` and
@@ -309,9 +315,9 @@ class _RecurrentLayer:
         self.bias = bool(bias)
         self.batch_first = bool(batch_first)
         self.dtype = check_supported_dtype(dtype, "dtype")
-        self.params = self._init_params(np.random.default_rng(seed))
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.grad_state: Any = None
+        self._name = type(self).__name__
+        self._init_params(self._param_shapes(), seed)
+        self.grad_h_0: np.ndarray | None = None
         self._cache: dict[str, Any] | None = None
 
     # -- parameters ---------------------------------------------------------------------
@@ -323,40 +329,8 @@ class _RecurrentLayer:
             shapes |= {f"bias_ih{s}": (G,), f"bias_hh{s}": (G,)}
         return shapes
 
-    def _init_params(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """``U(-k, k)`` with ``k = 1/sqrt(H)`` for every parameter, as PyTorch does."""
-        k = 1.0 / np.sqrt(self.hidden_size)
-        return {
-            name: rng.uniform(-k, k, size=shape).astype(self.dtype)
-            for name, shape in self._param_shapes().items()
-        }
-
     def _p(self, name: str) -> np.ndarray:
         return self.params[name + self.suffix]
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of the parameters, by name."""
-        return {k: v.copy() for k, v in self.params.items()}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Copy parameters in place (cast to the layer's dtype), e.g. from
-        ``{k: v.numpy() for k, v in torch_module.state_dict().items()}``.
-
-        Raises ``KeyError`` on missing or unexpected names and ``ValueError`` on a shape
-        mismatch; nothing is changed unless every entry fits.
-        """
-        missing = set(self.params) - set(state_dict)
-        unexpected = set(state_dict) - set(self.params)
-        if missing or unexpected:
-            raise KeyError(
-                f"{type(self).__name__}.load_state_dict: missing {sorted(missing)}, "
-                f"unexpected {sorted(unexpected)}"
-            )
-        values = {k: np.asarray(v) for k, v in state_dict.items()}
-        for name, value in values.items():
-            check_shape(value, self.params[name].shape, f"state_dict[{name!r}]")
-        for name, value in values.items():
-            self.params[name][...] = value
 
     # -- inputs and layouts -------------------------------------------------------------
 
@@ -366,7 +340,7 @@ class _RecurrentLayer:
 
     def _time_major_input(self, x: Any) -> np.ndarray:
         """Check ``x`` and return it as (T, B, I)."""
-        x = check_array(x, "x", ndim=3)
+        x = check_array(x, "x", ndim=3, finite=True)
         check_dtype_matches(x, self.dtype, "x")
         check_shape(x, (None, None, self.input_size), "x", self._layout)
         if 0 in x.shape:
@@ -374,7 +348,7 @@ class _RecurrentLayer:
         return x.swapaxes(0, 1) if self.batch_first else x
 
     def _check_state(self, s: Any, name: str, batch: int) -> np.ndarray:
-        s = check_array(s, name, ndim=3)
+        s = check_array(s, name, ndim=3, finite=True)
         check_dtype_matches(s, self.dtype, name)
         check_shape(s, (1, batch, self.hidden_size), name, "(num_layers=1, B, H)")
         return s[0]
@@ -382,7 +356,7 @@ class _RecurrentLayer:
     def _time_major_grad(self, g: Any, name: str) -> np.ndarray:
         """Check ∂L/∂output against the cached forward pass; return it as (T, B, H)."""
         T, B, H = self._cache["h"].shape
-        g = check_array(g, name)
+        g = check_array(g, name, finite=True)
         check_dtype_matches(g, self.dtype, name)
         shape = (B, T, H) if self.batch_first else (T, B, H)
         check_shape(g, shape, name, "(B, T, H)" if self.batch_first else "(T, B, H)")
@@ -464,6 +438,7 @@ class _LSTMFamily(_RecurrentLayer):
 
     step: Any
     step_backward: Any
+    grad_c_0: np.ndarray | None = None
 
     def _step_params(self) -> tuple[np.ndarray, ...]:
         return ()
@@ -524,8 +499,8 @@ class _LSTMFamily(_RecurrentLayer):
         Returns
         -------
         ndarray, the shape of ``x``
-            ∂L/∂x. Also overwrites ``self.grads`` and sets ``self.grad_state`` to
-            (∂L/∂h_0, ∂L/∂c_0), each (1, B, H).
+            ∂L/∂x. Also overwrites ``self.grads`` and sets ``self.grad_h_0`` and
+            ``self.grad_c_0`` (∂L/∂h_0, ∂L/∂c_0), each (1, B, H).
         """
         cache = self._require_cache()
         dout = self._time_major_grad(grad_output, "grad_output")
@@ -543,7 +518,7 @@ class _LSTMFamily(_RecurrentLayer):
             dh_next = da[t] @ w_hh
         self._matrix_grads(da, da, x, h_prev)
         self._extra_grads(da, c_prev, c)
-        self.grad_state = (dh_next[None], dc[None])
+        self.grad_h_0, self.grad_c_0 = dh_next[None], dc[None]
         dx = da @ self._p("weight_ih")
         return self._output(dx)
 
@@ -570,8 +545,8 @@ class PeepholeLSTM(_LSTMFamily):
         ``weight_ci``, ``weight_cf``, ``weight_co`` (H,).
     grads : dict
         Same keys and shapes, overwritten by :meth:`backward`.
-    grad_state : (ndarray, ndarray)
-        (∂L/∂h_0, ∂L/∂c_0), each (1, B, H), set by :meth:`backward`.
+    grad_h_0, grad_c_0 : ndarray (1, B, H)
+        ∂L/∂h_0 and ∂L/∂c_0, set by :meth:`backward` (also when no state was passed).
 
     Notes
     -----
@@ -611,7 +586,7 @@ class CIFGLSTM(_LSTMFamily):
     params : dict
         ``weight_ih`` (3H, I), ``weight_hh`` (3H, H), ``bias_ih``, ``bias_hh`` (3H,), with
         the three gate blocks in the order **f, g, o** (the LSTM's order with i removed).
-    grads, grad_state
+    grads, grad_h_0, grad_c_0
         As in :class:`PeepholeLSTM`.
 
     Notes
@@ -651,8 +626,8 @@ class GRU(_RecurrentLayer):
         ``bias_ih_l0``, ``bias_hh_l0`` (3H,), gate order r, z, n.
     grads : dict
         Same keys and shapes, overwritten by :meth:`backward`.
-    grad_state : ndarray (1, B, H)
-        ∂L/∂h_0, set by :meth:`backward`.
+    grad_h_0 : ndarray (1, B, H)
+        ∂L/∂h_0, set by :meth:`backward` (also when no state was passed).
     """
 
     n_gates = 3
@@ -703,7 +678,7 @@ class GRU(_RecurrentLayer):
         Returns
         -------
         ndarray, the shape of ``x``
-            ∂L/∂x. Also overwrites ``self.grads`` and sets ``self.grad_state`` (∂L/∂h_0).
+            ∂L/∂x. Also overwrites ``self.grads`` and sets ``self.grad_h_0``.
         """
         cache = self._require_cache()
         dout = self._time_major_grad(grad_output, "grad_output")
@@ -718,7 +693,7 @@ class GRU(_RecurrentLayer):
             )
             dh_next = dh_direct + dgh[t] @ w_hh
         self._matrix_grads(dgi, dgh, x, h_prev)
-        self.grad_state = dh_next[None]
+        self.grad_h_0 = dh_next[None]
         return self._output(dgi @ self._p("weight_ih"))
 
 
