@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lstmbook.gradcheck import gradcheck
+from lstmbook.numpy import LSTM
 from lstmbook.numpy.variants import (
     CIFGLSTM,
     GRU,
@@ -215,6 +216,7 @@ def test_cifg_input_gate_is_one_minus_forget_gate():
 @pytest.mark.parametrize("I,H", [(1, 1), (3, 8), (10, 32)])
 def test_parameter_counts_three_quarters_of_lstm(I, H, bias):
     lstm = parameter_count(torch.nn.LSTM(I, H, bias=bias))
+    assert parameter_count(LSTM(I, H, bias=bias)) == lstm
     assert parameter_count(CIFGLSTM(I, H, bias=bias)) * 4 == lstm * 3
     assert parameter_count(GRU(I, H, bias=bias)) * 4 == lstm * 3
     assert parameter_count(GRU(I, H, bias=bias)) == parameter_count(torch.nn.GRU(I, H, bias=bias))
@@ -336,9 +338,9 @@ def test_bad_state():
 @pytest.mark.parametrize("cls", ALL_VARIANTS)
 def test_bad_backward(cls):
     layer = cls(3, 4)
-    with pytest.raises(RuntimeError, match="before forward"):
+    with pytest.raises(RuntimeError, match="call forward first"):
         layer.backward(np.zeros((5, 2, 4)))
-    with pytest.raises(RuntimeError, match="before forward"):
+    with pytest.raises(RuntimeError, match="call forward first"):
         layer.activations()
     layer.forward(np.zeros((5, 2, 3)))
     with pytest.raises(ValueError, match=r"grad_output: expected shape \(5, 2, 4\)"):
@@ -357,3 +359,20 @@ def test_load_state_dict_refuses_wrong_names_and_shapes():
         gru.load_state_dict(bad)
     for k, v in gru.params.items():  # nothing was changed
         np.testing.assert_array_equal(v, before[k])
+
+
+@pytest.mark.parametrize("cls", ALL_VARIANTS)
+def test_grads_overwritten_in_place_and_output_is_fresh(cls):
+    layer = cls(3, 4, seed=0)
+    x = np.random.default_rng(0).standard_normal((5, 2, 3))
+    held = dict(layer.grads)
+    out, _ = layer.forward(x)
+    layer.backward(np.ones_like(out))
+    first = {k: v.copy() for k, v in layer.grads.items()}
+    layer.backward(np.ones_like(out))  # the same again: overwritten, not accumulated
+    for k, g in layer.grads.items():
+        assert g is held[k]
+        np.testing.assert_array_equal(g, first[k])
+    h_before = layer.activations()["h"]
+    out[...] = 0.0  # the caller may scribble on the output
+    np.testing.assert_array_equal(layer.activations()["h"], h_before)

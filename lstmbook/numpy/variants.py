@@ -369,12 +369,17 @@ class _RecurrentLayer(_RecurrentBase):
             return np.zeros((B, H), dtype=self.dtype)
         return self._check_state(g, name, B)
 
-    def _output(self, h: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(h.swapaxes(0, 1)) if self.batch_first else h
+    def _user_layout(self, a: np.ndarray, *, copy: bool = False) -> np.ndarray:
+        """(T, B, ·) to the user's layout, C-contiguous; a fresh array if ``copy``."""
+        a = a.swapaxes(0, 1) if self.batch_first else a
+        return np.array(a, order="C", copy=True) if copy else np.ascontiguousarray(a)
 
     def _require_cache(self) -> dict[str, Any]:
         if self._cache is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+            raise RuntimeError(
+                f"{type(self).__name__}: no forward pass to use; call forward first "
+                "(backward and activations need it)"
+            )
         return self._cache
 
     # -- matrix products over the whole sequence ----------------------------------------
@@ -396,13 +401,13 @@ class _RecurrentLayer(_RecurrentBase):
         ``d_in`` (T, B, G·H) is ∂L/∂(x W_ih^T + b_ih), ``d_rec`` ∂L/∂(h_prev W_hh^T + b_hh);
         ``x`` (T, B, I), ``h_prev`` (T, B, H) holds h_{t-1} for every step.
         """
-        G, s = self.n_gates * self.hidden_size, self.suffix
+        G, g, s = self.n_gates * self.hidden_size, self.grads, self.suffix
         d_in2, d_rec2 = d_in.reshape(-1, G), d_rec.reshape(-1, G)
-        self.grads[f"weight_ih{s}"] = d_in2.T @ x.reshape(-1, self.input_size)
-        self.grads[f"weight_hh{s}"] = d_rec2.T @ h_prev.reshape(-1, self.hidden_size)
+        g[f"weight_ih{s}"][...] = d_in2.T @ x.reshape(-1, self.input_size)
+        g[f"weight_hh{s}"][...] = d_rec2.T @ h_prev.reshape(-1, self.hidden_size)
         if self.bias:
-            self.grads[f"bias_ih{s}"] = d_in2.sum(axis=0)
-            self.grads[f"bias_hh{s}"] = d_rec2.sum(axis=0)
+            g[f"bias_ih{s}"][...] = d_in2.sum(axis=0)
+            g[f"bias_hh{s}"][...] = d_rec2.sum(axis=0)
 
     # -- for plots ----------------------------------------------------------------------
 
@@ -484,7 +489,7 @@ class _LSTMFamily(_RecurrentLayer):
             gates[t], c[t], h[t] = self.step(pre[t] + h_prev @ w_hh_T, c_prev, *extra)
             h_prev, c_prev = h[t], c[t]
         self._cache = {"x": x, "h0": h0, "c0": c0, "gates": gates, "h": h, "c": c}
-        return self._output(h), (h[-1:].copy(), c[-1:].copy())
+        return self._user_layout(h, copy=True), (h[-1:].copy(), c[-1:].copy())
 
     def backward(self, grad_output: Any, grad_h_n: Any = None, grad_c_n: Any = None) -> np.ndarray:
         """Backpropagation through time.
@@ -520,7 +525,7 @@ class _LSTMFamily(_RecurrentLayer):
         self._extra_grads(da, c_prev, c)
         self.grad_h_0, self.grad_c_0 = dh_next[None], dc[None]
         dx = da @ self._p("weight_ih")
-        return self._output(dx)
+        return self._user_layout(dx)
 
 
 class PeepholeLSTM(_LSTMFamily):
@@ -571,9 +576,9 @@ class PeepholeLSTM(_LSTMFamily):
     def _extra_grads(self, da: np.ndarray, c_prev: np.ndarray, c: np.ndarray) -> None:
         """∂L/∂w_ci = Σ_t,b da_i ⊙ c_{t-1}, likewise f; ∂L/∂w_co = Σ da_o ⊙ c_t."""
         da_i, da_f, _, da_o = _split(da, 4)
-        self.grads["weight_ci"] = (da_i * c_prev).sum(axis=(0, 1))
-        self.grads["weight_cf"] = (da_f * c_prev).sum(axis=(0, 1))
-        self.grads["weight_co"] = (da_o * c).sum(axis=(0, 1))
+        self.grads["weight_ci"][...] = (da_i * c_prev).sum(axis=(0, 1))
+        self.grads["weight_cf"][...] = (da_f * c_prev).sum(axis=(0, 1))
+        self.grads["weight_co"][...] = (da_o * c).sum(axis=(0, 1))
 
 
 class CIFGLSTM(_LSTMFamily):
@@ -665,7 +670,7 @@ class GRU(_RecurrentLayer):
             gh_n[t] = gh[:, 2 * H :]
             h_prev = h[t]
         self._cache = {"x": x, "h0": h0, "gates": gates, "gh_n": gh_n, "h": h}
-        return self._output(h), h[-1:].copy()
+        return self._user_layout(h, copy=True), h[-1:].copy()
 
     def backward(self, grad_output: Any, grad_h_n: Any = None) -> np.ndarray:
         """Backpropagation through time.
@@ -694,7 +699,7 @@ class GRU(_RecurrentLayer):
             dh_next = dh_direct + dgh[t] @ w_hh
         self._matrix_grads(dgi, dgh, x, h_prev)
         self.grad_h_0 = dh_next[None]
-        return self._output(dgi @ self._p("weight_ih"))
+        return self._user_layout(dgi @ self._p("weight_ih"))
 
 
 # ---------------------------------------------------------------------------------------
