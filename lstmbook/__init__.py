@@ -9,3 +9,12 @@ training loops, metrics and plots the chapters use.
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``lstmbook.backends`` after a plain ``import lstmbook``, imported on first use."""
+    if name == "backends":
+        import importlib
+
+        return importlib.import_module("lstmbook.backends")
+    raise AttributeError(f"module 'lstmbook' has no attribute {name!r}")
