@@ -9,7 +9,10 @@ torch = pytest.importorskip("torch")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from lstmbook.backends import BackendUnavailableError  # noqa: E402
+from lstmbook.numpy.train import History  # noqa: E402
 from lstmbook.torch import LSTM, LSTMCell, lstm_step  # noqa: E402
+from lstmbook.torch.train import evaluate, resolve_device, train, train_step  # noqa: E402
 
 TOL = {torch.float64: 1e-10, torch.float32: 1e-5}
 
@@ -344,6 +347,129 @@ def test_bad_constructor_args_raise(kwargs, exc):
 
 
 # ----------------------------------------------------------------------------------------
+# the training helper
+
+
+class LastStepRegressor(torch.nn.Module):
+    """LSTM over (B, T, 1), a linear read-out of the last hidden state: (B, 1)."""
+
+    def __init__(self, hidden_size=8):
+        super().__init__()
+        self.lstm = LSTM(1, hidden_size, batch_first=True)
+        self.head = torch.nn.Linear(hidden_size, 1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1])
+
+
+def sum_task(n_batches=4, batch_size=16, T=5, seed=0):
+    """Batches of (x, y) with y the sum of the sequence x: learnable by a small LSTM."""
+    gen = torch.Generator().manual_seed(seed)
+    xs = [torch.rand(batch_size, T, 1, generator=gen) for _ in range(n_batches)]
+    return [(x, x.sum(dim=1)) for x in xs]
+
+
+def test_train_decreases_the_loss():
+    torch.manual_seed(0)
+    model = LastStepRegressor()
+    batches = sum_task()
+    val = sum_task(n_batches=1, seed=1)[0]
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
+    history = train(
+        model,
+        torch.nn.MSELoss(),
+        optimizer,
+        batches,
+        epochs=8,
+        device="cpu",
+        progress=False,
+        val_data=val,
+    )
+    assert isinstance(history, History)
+    assert len(history.loss) == len(history.grad_norm) == 8 * 4
+    assert len(history.epoch_loss) == len(history.val_loss) == 8
+    assert history.epoch_loss[-1] < 0.2 * history.epoch_loss[0]
+    assert history.val_loss[-1] < 0.2 * history.val_loss[0]
+    assert all(n > 0 for n in history.grad_norm) and history.seconds > 0
+    assert history.val_loss[-1] == pytest.approx(evaluate(model, torch.nn.MSELoss(), val))
+
+
+def test_train_accepts_numpy_batches_and_callables():
+    torch.manual_seed(0)
+    model = LastStepRegressor()
+    numpy_batches = [(x.numpy(), y.numpy()) for x, y in sum_task()]
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
+    history = train(
+        model, torch.nn.MSELoss(), optimizer, lambda: iter(numpy_batches), epochs=2, progress=False
+    )
+    assert len(history.loss) == 8
+
+
+def test_clip_norm_bounds_the_update():
+    torch.manual_seed(0)
+    model = LastStepRegressor()
+    before = torch.cat([p.detach().flatten().clone() for p in model.parameters()])
+    x, y = sum_task(n_batches=1)[0]
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    loss, norm = train_step(model, torch.nn.MSELoss(), optimizer, x, 100 * y, clip_norm=1e-3)
+    after = torch.cat([p.detach().flatten() for p in model.parameters()])
+    assert norm > 1.0  # the raw gradient was large ...
+    assert (after - before).norm() == pytest.approx(1e-3, rel=1e-3)  # ... the step was clipped
+
+
+def test_train_stops_on_nan_loss():
+    model = LastStepRegressor()
+    x, y = sum_task(n_batches=1)[0]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(FloatingPointError, match="training diverged"):
+        train(model, lambda pred, y: pred.sum() * float("nan"), optimizer, [(x, y)], progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+def test_one_shot_generator_lasts_one_epoch():
+    model = LastStepRegressor()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    once = (b for b in sum_task())
+    with pytest.raises(ValueError, match="batches yielded nothing in epoch 2"):
+        train(model, torch.nn.MSELoss(), optimizer, once, epochs=2, progress=False)
+
+
+def test_evaluate_weights_batches_by_size():
+    torch.manual_seed(0)
+    model = LastStepRegressor().train()
+    x, y = sum_task(n_batches=1, batch_size=10)[0]
+    loss_fn = torch.nn.MSELoss()
+    whole = evaluate(model, loss_fn, (x, y))
+    split = evaluate(model, loss_fn, [(x[:3], y[:3]), (x[3:], y[3:])])
+    assert split == pytest.approx(whole, rel=1e-6)
+    assert model.training  # the mode is restored
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_device_cuda_without_cuda_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert resolve_device("auto") == torch.device("cpu")
+    model = LastStepRegressor()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(
+        BackendUnavailableError, match="device='cuda' was asked for, but PyTorch cannot use CUDA"
+    ):
+        train(model, torch.nn.MSELoss(), optimizer, sum_task(), device="cuda", progress=False)
+
+
+def test_train_rejects_bad_arguments():
+    model = LastStepRegressor()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        train(model, torch.nn.MSELoss(), optimizer, sum_task(), epochs=0, progress=False)
+    with pytest.raises(ValueError, match="clip_norm must be positive"):
+        train(model, torch.nn.MSELoss(), optimizer, sum_task(), clip_norm=0.0, progress=False)
+
+
+# ----------------------------------------------------------------------------------------
 # GPU
 
 
@@ -357,3 +483,25 @@ def test_cuda_matches_cpu():
     assert_all_close(cpu, {k: v.cpu() for k, v in gpu.items()}, 1e-10)
     with pytest.raises(ValueError, match="is on cpu but the weights are on cuda"):
         ours(x)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device for torch")
+def test_train_on_cuda():
+    torch.manual_seed(0)
+    model = LastStepRegressor()
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
+    history = train(
+        model, torch.nn.MSELoss(), optimizer, sum_task(), epochs=4, device="cuda", progress=False
+    )
+    assert next(model.parameters()).is_cuda
+    assert history.epoch_loss[-1] < history.epoch_loss[0]
+    assert resolve_device("auto").type == "cuda"
+
+
+def test_progress_bar_shows_the_loss(capsys):
+    model = LastStepRegressor()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    train(model, torch.nn.MSELoss(), optimizer, sum_task(), epochs=2, progress=True)
+    err = capsys.readouterr().err
+    assert "8/8" in err and "loss=" in err
