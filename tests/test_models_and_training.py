@@ -74,6 +74,14 @@ def test_models_are_seeded_and_shaped():
     assert [type(m).__name__ for m in lm.modules()] == ["Embedding", "LSTM", "Linear"]
 
 
+def test_float32_end_to_end():
+    x, y = adding_problem(8, 6, seed=0, dtype=np.float32)
+    model = SequenceRegressor(2, 4, seed=0, dtype=np.float32)
+    history = train(model, MSELoss(), Adam(model), [(x, y)], epochs=2, progress=False)
+    assert model(x).dtype == np.float32 and len(history.loss) == 2
+    assert all(p.dtype == np.float32 for m in model.modules() for p in m.params.values())
+
+
 def test_char_lstm_state_carries_over():
     """Two halves with the carried state give the same logits as the whole sequence."""
     lm = CharLSTM(6, 3, 4, seed=0)
