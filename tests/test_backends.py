@@ -132,6 +132,22 @@ def test_torch_not_installed(no_torch):
     assert cuda.reason.startswith("needs PyTorch") and TORCH_FIX in cuda.reason
 
 
+def test_torch_cuda_build_without_gpu(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.version, "cuda", "12.4")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    status = backend_status("torch-cuda")
+    assert not status.usable
+    assert "built with CUDA 12.4 but sees no CUDA GPU" in status.reason
+
+
+def test_torch_cpu_only_build(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.version, "cuda", None)
+    status = backend_status("torch-cuda")
+    assert not status.usable and "is a CPU-only build" in status.reason
+
+
 # ----------------------------------------------------------------------------------------
 # CuPy: missing, broken, no GPU, broken kernels, working
 

@@ -314,10 +314,10 @@ class LSTM(nn.Module):
     """A stack of LSTM layers over whole sequences; a drop-in for ``torch.nn.LSTM``.
 
     Layer ``k`` reads the hidden states of layer ``k - 1`` (layer 0 reads the input).
-    ``dropout``, ``bidirectional`` and ``proj_size`` of ``torch.nn.LSTM`` are not
-    implemented; everything else -- constructor, parameter names and shapes, the
-    ``forward`` signature and the shapes it returns -- is the same, so ``state_dict``\\ s
-    move freely between the two classes.
+    ``dropout``, ``bidirectional``, ``proj_size`` and ``PackedSequence`` inputs of
+    ``torch.nn.LSTM`` are not implemented; everything else -- constructor, parameter
+    names and shapes, the ``forward`` signature and the shapes it returns -- is the
+    same, so ``state_dict``\\ s move freely between the two classes.
 
     Parameters
     ----------
