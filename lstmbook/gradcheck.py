@@ -3,7 +3,7 @@
 The book's promise that "the backward pass is right" rests on this module: every
 hand-written gradient in :mod:`lstmbook` is compared with
 
-.. math::  \\frac{\\partial L}{\\partial w} \\approx \\frac{L(w + \\varepsilon) - L(w - \\varepsilon)}{2\\varepsilon}
+    dL/dw  ≈  (L(w + ε) - L(w - ε)) / (2ε)
 
 Relative error of one array is ``||analytic - numeric|| / (||analytic|| + ||numeric||)``
 (Euclidean norms), which stays meaningful when individual entries are near zero; a check
