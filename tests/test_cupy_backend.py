@@ -1,0 +1,685 @@
+"""lstmbook.cupy: the fused kernels' maths on the CPU, the classes' wiring, and the GPU.
+
+Three layers of checks, so that most of them run without CuPy or a GPU (as in CI):
+
+1. the formula table of :mod:`lstmbook.cupy.kernels`, evaluated with NumPy, against
+   :mod:`lstmbook.numpy.functional`; and the *generated C code* compiled with the host's
+   C++ compiler (CuPy's ``CArray`` replaced by a pointer) and run on the CPU;
+2. :class:`lstmbook.cupy.LSTM` / ``LSTMCell`` with ``cupy`` replaced by NumPy and each
+   kernel launch replaced by the table's NumPy evaluation, against :mod:`lstmbook.numpy`:
+   the Python glue down to the launch (argument order, shapes, hooks, copies);
+3. on a GPU (``@pytest.mark.gpu``, skipped with the reason otherwise): the real thing
+   against NumPy, fused against unfused, and lstmbook.torch against cuDNN.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lstmbook.cupy
+import lstmbook.cupy.lstm as cupy_lstm
+import lstmbook.numpy
+from lstmbook.backends import BackendUnavailableError, require_cupy
+from lstmbook.cupy import kernels
+from lstmbook.numpy import functional as F
+
+TOL_CPU = {np.float64: 1e-12, np.float32: 1e-6}
+TOL_GPU = {np.float64: 1e-10, np.float32: 1e-5}
+GPU_FIX = 'pip install -e ".[gpu]"'
+
+
+def scaled_error(a, b) -> float:
+    """max |a - b|, relative to the size of the values when they exceed 1."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b)) / max(1.0, float(np.max(np.abs(b)))))
+
+
+def step_inputs(B, H, dtype, seed, scale=2.0):
+    """Pre-activations (B, 4H), c_prev, dh, dc (B, H)."""
+    rng = np.random.default_rng(seed)
+    a = (scale * rng.standard_normal((B, 4 * H))).astype(dtype)
+    c_prev, dh, dc = ((scale * rng.standard_normal((B, H))).astype(dtype) for _ in range(3))
+    return a, c_prev, dh, dc
+
+
+def run_forward(step, a, c_prev, **kw):
+    gates = a.copy()
+    c, tanh_c, h = (np.empty_like(c_prev) for _ in range(3))
+    step(gates, c_prev, c, tanh_c, h, **kw)
+    return gates, c, tanh_c, h
+
+
+def run_backward(step, dh, dc, gates, c_prev, tanh_c, **kw):
+    dc = dc.copy()
+    dgates = np.empty_like(gates)
+    step(dh.copy(), dc, gates, c_prev, tanh_c, dgates, **kw)
+    return dc, dgates
+
+
+# ============================================================ 1. the formulas, on the CPU
+@settings(max_examples=40, deadline=None)
+@given(
+    B=st.integers(1, 9),
+    H=st.integers(1, 17),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    scale=st.sampled_from([0.1, 1.0, 4.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_formula_table_matches_functional_forward_and_backward(B, H, dtype, scale, seed):
+    a, c_prev, dh, dc = step_inputs(B, H, dtype, seed, scale)
+    ours = run_forward(kernels.reference_step_forward, a, c_prev)
+    ref = run_forward(F.lstm_step_forward, a, c_prev)
+    for name, x, y in zip(("gates", "c", "tanh_c", "h"), ours, ref, strict=True):
+        assert x.dtype == dtype, name
+        assert scaled_error(x, y) <= TOL_CPU[dtype], name
+
+    gates, _, tanh_c, _ = ref
+    ours = run_backward(kernels.reference_step_backward, dh, dc, gates, c_prev, tanh_c)
+    ref = run_backward(F.lstm_step_backward, dh, dc, gates, c_prev, tanh_c)
+    for name, x, y in zip(("dc_prev", "dgates"), ours, ref, strict=True):
+        assert x.dtype == dtype, name
+        assert scaled_error(x, y) <= TOL_CPU[dtype], name
+
+
+def test_formula_table_against_the_textbook_formulas():
+    a, c_prev, dh, dc = step_inputs(3, 4, np.float64, seed=0)
+    gates, c, tanh_c, h = run_forward(kernels.reference_step_forward, a, c_prev)
+    s = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    i, f, g, o = s(a[:, :4]), s(a[:, 4:8]), np.tanh(a[:, 8:12]), s(a[:, 12:])
+    np.testing.assert_allclose(gates, np.concatenate([i, f, g, o], axis=1), rtol=1e-13)
+    np.testing.assert_allclose(c, f * c_prev + i * g, rtol=1e-13)
+    np.testing.assert_allclose(h, o * np.tanh(f * c_prev + i * g), rtol=1e-13)
+
+
+def test_argument_order_of_the_wrappers_matches_the_specs():
+    assert kernels.FORWARD.argument_names == kernels.FORWARD_ARGS
+    assert kernels.BACKWARD.argument_names == kernels.BACKWARD_ARGS
+    fwd = kernels.cuda_source(kernels.FORWARD)
+    assert fwd.in_params == "T c_prev, int32 H"
+    assert fwd.out_params == "raw T gates, T c, T tanh_c, T h"
+    bwd = kernels.cuda_source(kernels.BACKWARD)
+    assert bwd.in_params == "T dh, T c_prev, T tanh_c, raw T gates, int32 H"
+    assert bwd.out_params == "raw T dgates, T dc"
+
+
+def test_generated_cuda_uses_pytorch_gate_layout_and_no_double_literals():
+    op = kernels.cuda_source(kernels.FORWARD).operation
+    for k, name in enumerate("ifgo"):
+        assert f"v_a_{name} = gates[(4 * b + {k}) * H + j];" in op
+        assert f"gates[(4 * b + {k}) * H + j] = v_{name};" in op
+    src = kernels.cuda_source(kernels.FORWARD)
+    assert "T(0.5)" in src.preamble and " 0.5" not in src.preamble.replace("T(0.5)", "")
+    assert "T(1)" in kernels.cuda_source(kernels.BACKWARD).operation
+
+
+@pytest.mark.parametrize(
+    "formula", ["x / y", "x ** 2", "exp(x)", "x.real", "x if y else x", "f(x=1)", "'s'", "x < y"]
+)
+def test_formulas_outside_the_small_language_are_refused(formula):
+    with pytest.raises(ValueError, match="not allowed"):
+        kernels._parse(formula)
+
+
+def test_step_kernel_spec_is_checked():
+    with pytest.raises(ValueError, match="undefined"):
+        kernels.StepKernel("k", ("x",), None, (("y", "x * z"),), (("out", "y"),), ("g", "yyyy"))
+    with pytest.raises(ValueError, match="reserved"):
+        kernels.StepKernel("k", ("i",), None, (("y", "i"),), (("out", "y"),), ("g", "yyyy"))
+    with pytest.raises(ValueError, match="writes undefined"):
+        kernels.StepKernel(
+            "k", ("x",), None, (("y", "x"),), (("out", "w"),), ("g", ("y", "y", "y", "y"))
+        )
+
+
+# ------------------------------------------- the generated C code, compiled for the CPU
+CXX = shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+
+HARNESS_HEAD = """
+#include <cmath>
+#include <cstddef>
+#define __device__
+#define __forceinline__ inline
+using std::tanh;
+// Stand-in for CuPy's CArray: a C-contiguous buffer indexed by its flat C-order index.
+template <typename T> struct Raw {
+  T* data;
+  T& operator[](ptrdiff_t k) { return data[k]; }
+  const T& operator[](ptrdiff_t k) const { return data[k]; }
+};
+"""
+
+
+def harness_source(spec: kernels.StepKernel) -> str:
+    """C++ that runs the kernel body as CuPy would, in a loop over ``i`` instead of threads.
+
+    The parameters are declared as CuPy declares them (``const T &x`` for inputs, ``T &x``
+    for outputs, ``raw`` ones as whole arrays, ``const`` when inputs), so a body that
+    would not compile under CuPy, or writes to an input, does not compile here either.
+    """
+    src = kernels.cuda_source(spec)
+    decls = []
+    params = [(p, True) for p in src.in_params.split(", ")]
+    params += [(p, False) for p in src.out_params.split(", ")]
+    for k, (param, is_input) in enumerate(params):
+        words = param.split()
+        name, const = words[-1], "const " if is_input else ""
+        if name == "H":
+            decls.append("const int H = H_;")
+        elif words[0] == "raw":
+            decls.append(f"{const}Raw<T> {name}{{static_cast<T*>(args[{k}])}};")
+        else:
+            decls.append(f"{const}T &{name} = static_cast<T*>(args[{k}])[i];")
+    fn = spec.name
+    return "\n".join(
+        [
+            "template <typename T>",
+            f"void {fn}(ptrdiff_t n, int H_, void** args) {{",
+            "  for (ptrdiff_t i = 0; i < n; ++i) {",
+            *decls,
+            src.operation,
+            "  }",
+            "}",
+            f'extern "C" void {fn}_float(ptrdiff_t n, int H, void** a) {{ {fn}<float>(n, H, a); }}',
+            f'extern "C" void {fn}_double(ptrdiff_t n, int H, void** a) '
+            f"{{ {fn}<double>(n, H, a); }}",
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def cpu_kernels(tmp_path_factory):
+    """The generated kernels compiled with the host C++ compiler; ``run(spec, **arrays)``."""
+    if CXX is None:
+        pytest.skip("no C++ compiler (c++, g++ or clang++) on PATH")
+    folder = tmp_path_factory.mktemp("kernels")
+    source = folder / "kernels.cpp"
+    source.write_text(
+        HARNESS_HEAD
+        + kernels.cuda_source(kernels.FORWARD).preamble  # the same for both kernels
+        + "\n".join(harness_source(s) for s in (kernels.FORWARD, kernels.BACKWARD))
+    )
+    lib = folder / "kernels.so"
+    result = subprocess.run(
+        [CXX, "-O1", "-std=c++17", "-shared", "-fPIC", "-o", str(lib), str(source)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    dll = ctypes.CDLL(str(lib))
+
+    def run(spec: kernels.StepKernel, **arrays: np.ndarray) -> None:
+        H = arrays[spec.writes[0][0]].shape[-1]
+        n = arrays[spec.writes[0][0]].size
+        names = spec.argument_names  # H's slot stays empty: H is passed by value
+        dtype = arrays[spec.writes[0][0]].dtype
+        for a in (a for a in names if a != "H"):
+            assert arrays[a].dtype == dtype and arrays[a].flags.c_contiguous, a
+        ptrs = (ctypes.c_void_p * len(names))(
+            *[None if a == "H" else arrays[a].ctypes.data for a in names]
+        )
+        suffix = "float" if dtype == np.float32 else "double"
+        fn = getattr(dll, f"{spec.name}_{suffix}")
+        fn.argtypes = [ctypes.c_ssize_t, ctypes.c_int, ctypes.c_void_p]
+        fn(n, H, ptrs)
+
+    return run
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("B", "H"), [(1, 1), (2, 3), (5, 8), (7, 33)])
+def test_generated_c_code_run_on_the_cpu_matches_functional(cpu_kernels, B, H, dtype):
+    a, c_prev, dh, dc = step_inputs(B, H, dtype, seed=B * 100 + H)
+
+    def c_forward(gates, c_prev, c, tanh_c, h):
+        cpu_kernels(kernels.FORWARD, gates=gates, c_prev=c_prev, c=c, tanh_c=tanh_c, h=h)
+
+    def c_backward(dh, dc, gates, c_prev, tanh_c, dgates):
+        arrays = dict(dh=dh, dc=dc, gates=gates, c_prev=c_prev, tanh_c=tanh_c, dgates=dgates)
+        cpu_kernels(kernels.BACKWARD, **arrays)
+
+    ours = run_forward(c_forward, a, c_prev)
+    ref = run_forward(F.lstm_step_forward, a, c_prev)
+    for name, x, y in zip(("gates", "c", "tanh_c", "h"), ours, ref, strict=True):
+        assert scaled_error(x, y) <= TOL_CPU[dtype], name
+
+    gates, _, tanh_c, _ = ref
+    ours = run_backward(c_backward, dh, dc, gates, c_prev, tanh_c)
+    ref = run_backward(F.lstm_step_backward, dh, dc, gates, c_prev, tanh_c)
+    for name, x, y in zip(("dc_prev", "dgates"), ours, ref, strict=True):
+        assert scaled_error(x, y) <= TOL_CPU[dtype], name
+
+
+def test_full_cuda_source_compiles_with_nvcc(tmp_path):
+    """CuPy's own code generator wraps our body; nvcc compiles it for sm_90 (H100).
+
+    Needs CuPy (not a GPU) and nvcc; uses CuPy internals, so it skips if they change.
+    """
+    cupy = pytest.importorskip("cupy")
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        pytest.skip("nvcc is not on PATH")
+    try:
+        from cupy._core import _carray, _kernel, _scalar
+
+        def arginfo(kind, typ, dtype, ndim, contiguous):
+            return _kernel._ArgInfo(kind, typ, dtype, ndim, contiguous, True)
+
+        codes = []
+        for spec in (kernels.FORWARD, kernels.BACKWARD):
+            src = kernels.cuda_source(spec)
+            ek = cupy.ElementwiseKernel(
+                src.in_params, src.out_params, src.operation, src.name, preamble=src.preamble
+            )
+            for dtype in (np.float32, np.float64):
+                for ndim, contiguous in ((1, True), (2, False)):
+                    infos = []
+                    for p in ek.params:
+                        if p.name == "_ind":
+                            infos.append(arginfo(2, _carray.Indexer, None, ndim, True))
+                        elif p.dtype is not None:
+                            infos.append(arginfo(3, _scalar.CScalar, p.dtype, 0, True))
+                        else:
+                            nd = 2 if p.raw else ndim
+                            infos.append(arginfo(1, cupy.ndarray, np.dtype(dtype), nd, contiguous))
+                    type_map = _kernel._TypeMap((("T", np.dtype(dtype)),))
+                    codes.append(
+                        _kernel._get_elementwise_kernel_code(
+                            tuple(infos), type_map, ek.params, ek.operation, ek.name, ek.preamble
+                        )
+                    )
+    except (AttributeError, ImportError, TypeError) as err:
+        pytest.skip(f"CuPy's internal code generator changed: {err}")
+    include = (
+        __import__("pathlib").Path(cupy.__file__).parent / "_core" / "include"
+    )  # cupy/carray.cuh
+    for k, code in enumerate(codes):
+        cu = tmp_path / f"k{k}.cu"
+        cu.write_text("#include <cupy/complex.cuh>\n#include <cupy/carray.cuh>\n" + code)
+        result = subprocess.run(
+            [nvcc, "-ptx", "-arch=sm_90", "-std=c++17", f"-I{include}", str(cu), "-o", "/dev/null"],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, code + result.stderr
+
+
+# ============================================== 2. the classes, with NumPy standing in
+@pytest.fixture
+def numpy_as_cupy(monkeypatch):
+    """Run lstmbook.cupy on the CPU: ``cupy`` is NumPy (plus ``asnumpy``), and each launch
+    of a fused kernel evaluates that kernel's formula table with NumPy.
+
+    Returns the list of launched kernel names, appended to as they run.
+    """
+    fake = types.ModuleType("cupy_on_numpy")
+    fake.__getattr__ = lambda name: getattr(np, name)  # type: ignore[attr-defined]
+    fake.asnumpy = lambda a: np.array(a, copy=True)  # type: ignore[attr-defined]
+    launches: list[str] = []
+
+    def fake_elementwise_kernel(spec):
+        def launch(*args):
+            names = spec.argument_names
+            assert len(args) == len(names), (spec.name, len(args))
+            arrays = dict(zip(names, args, strict=True))
+            H = arrays.pop("H")
+            assert type(H) is int
+            assert len({a.dtype for a in arrays.values()}) == 1  # CuPy insists on one T
+            for name, a in arrays.items():
+                assert a.shape[-1] == (4 * H if "gates" in name else H), name
+            kernels.evaluate_step(spec, arrays, xp=np)
+            launches.append(spec.name)
+
+        return launch
+
+    monkeypatch.setattr(cupy_lstm, "require_cupy", lambda: fake)
+    monkeypatch.setattr(kernels, "elementwise_kernel", fake_elementwise_kernel)
+    return launches
+
+
+def lstm_case(L, batch_first, dtype, seed=0, T=5, B=3, I=4, H=6):
+    rng = np.random.default_rng(seed + 1)
+    x = rng.standard_normal((B, T, I) if batch_first else (T, B, I)).astype(dtype)
+    h0, c0, dh_n, dc_n = (rng.standard_normal((L, B, H)).astype(dtype) for _ in range(4))
+    d_out = rng.standard_normal((B, T, H) if batch_first else (T, B, H)).astype(dtype)
+    return x, (h0, c0), d_out, dh_n, dc_n
+
+
+def run_lstm(model, x, state, d_out, dh_n, dc_n, asnumpy=np.asarray):
+    out, (h_n, c_n) = model(x, state)
+    grad_x = model.backward(d_out, dh_n, dc_n)
+    result = {"output": out, "h_n": h_n, "c_n": c_n, "grad_x": grad_x}
+    result |= {"grad_h_0": model.grad_h_0, "grad_c_0": model.grad_c_0}
+    result |= {f"grad_{k}": v for k, v in model.grads.items()}
+    return {k: asnumpy(v) for k, v in result.items()}
+
+
+def assert_close(ours: dict, ref: dict, tol: float) -> None:
+    assert ours.keys() == ref.keys()
+    for key in ref:
+        assert ours[key].shape == ref[key].shape, key
+        assert ours[key].dtype == ref[key].dtype, key
+        err = scaled_error(ours[key], ref[key])
+        assert err <= tol, f"{key}: scaled max difference {err:.3g} > {tol:g}"
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("L", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cupy_lstm_wiring_matches_numpy(numpy_as_cupy, L, batch_first, fused, dtype):
+    T = 5
+    ours = lstmbook.cupy.LSTM(4, 6, L, batch_first=batch_first, dtype=dtype, seed=3, fused=fused)
+    ref = lstmbook.numpy.LSTM(4, 6, L, batch_first=batch_first, dtype=dtype, seed=3)
+    case = lstm_case(L, batch_first, dtype, T=T)
+    assert_close(run_lstm(ours, *case), run_lstm(ref, *case), TOL_CPU[dtype])
+    expected = T * L if fused else 0
+    assert numpy_as_cupy.count("lstmbook_lstm_step_forward") == expected
+    assert numpy_as_cupy.count("lstmbook_lstm_step_backward") == expected
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_cupy_lstm_cell_wiring_matches_numpy(numpy_as_cupy, fused):
+    ours = lstmbook.cupy.LSTMCell(4, 6, seed=1, fused=fused)
+    ref = lstmbook.numpy.LSTMCell(4, 6, seed=1)
+    rng = np.random.default_rng(0)
+    x, h0, c0, dh, dc = (rng.standard_normal((3, n)) for n in (4, 6, 6, 6, 6))
+    results = []
+    for model in (ours, ref):
+        h, c = model(x, (h0, c0))
+        grad_x = model.backward(dh, dc)
+        results.append(
+            {"h": h, "c": c, "grad_x": grad_x, "grad_h_0": model.grad_h_0}
+            | {"grad_c_0": model.grad_c_0}
+            | {f"grad_{k}": v for k, v in model.grads.items()}
+        )
+    assert_close(*results, TOL_CPU[np.float64])
+    assert len(numpy_as_cupy) == (2 if fused else 0)
+
+
+def test_host_device_round_trips(numpy_as_cupy):
+    ref = lstmbook.numpy.LSTM(3, 5, 2, batch_first=True, bias=True, seed=7)
+    dev = lstmbook.cupy.LSTM.from_numpy(ref, fused=False)
+    assert isinstance(dev, lstmbook.cupy.LSTM) and not dev.fused
+    assert (dev.num_layers, dev.batch_first, dev.dtype) == (2, True, np.float64)
+    back = dev.to_numpy()
+    assert type(back) is lstmbook.numpy.LSTM
+    for name, w in ref.state_dict().items():
+        assert type(dev.state_dict()[name]) is np.ndarray
+        np.testing.assert_array_equal(back.params[name], w)
+    # the same seed gives the same weights on both sides
+    same = lstmbook.cupy.LSTM(3, 5, 2, batch_first=True, seed=7)
+    for name, w in ref.state_dict().items():
+        np.testing.assert_array_equal(same.state_dict()[name], w)
+    cell = lstmbook.cupy.LSTMCell.from_numpy(lstmbook.numpy.LSTMCell(2, 3, bias=False, seed=0))
+    assert cell.fused and set(cell.params) == {"weight_ih", "weight_hh"}
+    assert type(cell.to_numpy()) is lstmbook.numpy.LSTMCell
+    with pytest.raises(TypeError, match="expected a lstmbook.numpy.LSTM, got LSTMCell"):
+        lstmbook.cupy.LSTM.from_numpy(lstmbook.numpy.LSTMCell(2, 3))
+    assert repr(dev) == (
+        "lstmbook.cupy.LSTM(3, 5, num_layers=2, bias=True, batch_first=True, "
+        "dtype=float64, fused=False)"
+    )
+
+
+def test_fused_wrappers_check_shapes_before_indexing_by_hand(numpy_as_cupy):
+    gates, c = np.zeros((2, 12)), np.zeros((2, 3))
+    with pytest.raises(ValueError, match=r"gates must have shape \(2, 12\), got \(2, 8\)"):
+        kernels.lstm_step_forward(np.zeros((2, 8)), c, c.copy(), c.copy(), c.copy())
+    with pytest.raises(ValueError, match=r"c_prev must have shape \(2, 3\), got \(3,\)"):
+        kernels.lstm_step_forward(gates, np.zeros(3), c.copy(), c.copy(), c.copy())
+    with pytest.raises(ValueError, match=r"dgates must have shape \(2, 12\)"):
+        kernels.lstm_step_backward(c, c.copy(), gates, c, c, np.zeros((2, 3)))
+
+
+# ======================================================= without CuPy, or without a GPU
+MAKERS = [lambda: lstmbook.cupy.LSTM(3, 4), lambda: lstmbook.cupy.LSTMCell(3, 4)]
+
+
+def test_import_lstmbook_cupy_needs_no_cupy():
+    code = (
+        "import sys\n"
+        "import lstmbook.cupy, lstmbook.cupy.kernels, lstmbook.cupy.lstm, lstmbook.cupy.bench\n"
+        "assert 'cupy' not in sys.modules, 'lstmbook.cupy imported cupy at import time'\n"
+        "sys.modules['cupy'] = None\n"
+        "for m in [m for m in sys.modules if m.startswith('lstmbook')]:\n"
+        "    del sys.modules[m]\n"
+        "import lstmbook.cupy\n"
+        "print(lstmbook.cupy.LSTM.__name__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "LSTM"
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: lstmbook.cupy.LSTM(3, 4), lambda: lstmbook.cupy.LSTMCell(3, 4)]
+)
+def test_without_cupy_construction_says_how_to_install_it(monkeypatch, make):
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    with pytest.raises(BackendUnavailableError) as err:
+        make()
+    assert "CuPy is not installed" in str(err.value) and GPU_FIX in str(err.value)
+    assert isinstance(err.value, ImportError)  # so `except ImportError` fallbacks work
+
+
+def test_without_cupy_the_kernels_say_so_too(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    monkeypatch.setattr(kernels, "_kernels", {})
+    with pytest.raises(BackendUnavailableError, match="CuPy is not installed"):
+        kernels.elementwise_kernel(kernels.FORWARD)
+
+
+def fake_cupy_without_gpu() -> types.ModuleType:
+    cupy = types.ModuleType("cupy")
+    cupy.__version__ = "13.9.9"
+    cupy.is_available = lambda: False
+
+    def get_device_count():
+        raise RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
+
+    cupy.cuda = types.SimpleNamespace(
+        runtime=types.SimpleNamespace(getDeviceCount=get_device_count)
+    )
+    return cupy
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: lstmbook.cupy.LSTM(3, 4), lambda: lstmbook.cupy.LSTMCell(3, 4)]
+)
+def test_without_a_gpu_construction_says_there_is_none(monkeypatch, make):
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy_without_gpu())
+    with pytest.raises(BackendUnavailableError) as err:
+        make()
+    message = str(err.value)
+    assert "no usable CUDA GPU" in message and "no CUDA-capable device" in message
+    assert "not installed" not in message
+
+
+def test_gpu_benchmark_without_a_gpu_prints_the_reason_and_exits_0():
+    code = (
+        "import sys, runpy\n"
+        "sys.modules['cupy'] = None\n"
+        "runpy.run_module('lstmbook.cupy.bench', run_name='__main__')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "CuPy is not installed" in result.stdout and GPU_FIX in result.stdout
+
+
+# ============================================================================ 3. the GPU
+@pytest.fixture(scope="module")
+def cp():
+    """The ``cupy`` module, or a skip saying why the GPU tests cannot run."""
+    try:
+        return require_cupy()
+    except BackendUnavailableError as err:
+        pytest.skip(f"no CUDA GPU: {err}")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("B", "H"), [(1, 1), (3, 5), (64, 512), (7, 33)])
+def test_gpu_kernels_match_the_formula_table(cp, B, H, dtype):
+    a, c_prev, dh, dc = step_inputs(B, H, dtype, seed=H)
+    ref = run_forward(kernels.reference_step_forward, a, c_prev)
+    gates, c, tanh_c, h = (cp.asarray(v) for v in (a, c_prev, c_prev, c_prev))
+    c_prev_d = cp.asarray(c_prev)
+    kernels.lstm_step_forward(gates, c_prev_d, c, tanh_c, h)
+    for name, x, y in zip(("gates", "c", "tanh_c", "h"), (gates, c, tanh_c, h), ref, strict=True):
+        assert x.dtype == dtype and scaled_error(cp.asnumpy(x), y) <= TOL_GPU[dtype], name
+
+    ref_b = run_backward(kernels.reference_step_backward, dh, dc, ref[0], c_prev, ref[2])
+    dh_d, dc_d, dgates = cp.asarray(dh), cp.asarray(dc), cp.empty_like(gates)
+    kernels.lstm_step_backward(dh_d, dc_d, gates, c_prev_d, tanh_c, dgates)
+    np.testing.assert_array_equal(cp.asnumpy(dh_d), dh)  # only read
+    for name, x, y in zip(("dc_prev", "dgates"), (dc_d, dgates), ref_b, strict=True):
+        assert scaled_error(cp.asnumpy(x), y) <= TOL_GPU[dtype], name
+
+
+@pytest.mark.gpu
+def test_gpu_kernels_accept_strided_views(cp):
+    """Every argument a strided view: (B, H) column slices, gates rows of a bigger buffer."""
+    a, c_prev, dh, dc = step_inputs(4, 6, np.float64, seed=0)
+    ref = run_forward(kernels.reference_step_forward, a, c_prev)
+    big = cp.zeros((4, 3, 24))
+    big[:, 1] = cp.asarray(a)
+    gates = big[:, 1]  # (4, 24), rows 3*24 elements apart
+    wide = cp.zeros((4, 4, 12))
+    wide[0, :, 3:9] = cp.asarray(c_prev)
+    c_prev_view, c, tanh_c, h = (wide[k, :, 3:9] for k in range(4))
+    assert not gates.flags.c_contiguous and not c.flags.c_contiguous
+    kernels.lstm_step_forward(gates, c_prev_view, c, tanh_c, h)
+    for x, y in zip((gates, c, tanh_c, h), ref, strict=True):
+        assert scaled_error(cp.asnumpy(x), y) <= 1e-12
+    assert float(cp.abs(big[:, 0]).sum() + cp.abs(big[:, 2]).sum()) == 0.0  # nothing outside
+    assert float(cp.abs(wide[1:, :, :3]).sum() + cp.abs(wide[1:, :, 9:]).sum()) == 0.0
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("L", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gpu_lstm_matches_numpy_forward_and_all_gradients(cp, L, batch_first, fused, dtype):
+    ours = lstmbook.cupy.LSTM(4, 6, L, batch_first=batch_first, dtype=dtype, seed=3, fused=fused)
+    ref = lstmbook.numpy.LSTM(4, 6, L, batch_first=batch_first, dtype=dtype, seed=3)
+    case = lstm_case(L, batch_first, dtype, T=7, B=3, I=4, H=6)
+    device_case = [cp.asarray(case[0]), tuple(cp.asarray(s) for s in case[1])]
+    device_case += [cp.asarray(v) for v in case[2:]]
+    got = run_lstm(ours, *device_case, asnumpy=cp.asnumpy)
+    assert isinstance(ours.params["weight_ih_l0"], cp.ndarray)
+    assert_close(got, run_lstm(ref, *case), TOL_GPU[dtype])
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gpu_fused_matches_unfused(cp, dtype):
+    T, B, I, H = 20, 16, 32, 64
+    fused = lstmbook.cupy.LSTM(I, H, 2, dtype=dtype, seed=0)
+    unfused = lstmbook.cupy.LSTM.from_numpy(fused.to_numpy(), fused=False)
+    case = lstm_case(2, False, dtype, T=T, B=B, I=I, H=H)
+    a = run_lstm(fused, *case, asnumpy=cp.asnumpy)
+    b = run_lstm(unfused, *case, asnumpy=cp.asnumpy)
+    assert_close(a, b, TOL_GPU[dtype])
+
+
+@pytest.mark.gpu
+def test_gpu_lstm_cell_matches_numpy(cp):
+    ours = lstmbook.cupy.LSTMCell(4, 6, seed=1)
+    ref = lstmbook.numpy.LSTMCell(4, 6, seed=1)
+    rng = np.random.default_rng(0)
+    x, h0, c0, dh, dc = (rng.standard_normal((3, n)) for n in (4, 6, 6, 6, 6))
+    h, c = ours(cp.asarray(x), (cp.asarray(h0), cp.asarray(c0)))
+    grad_x = ours.backward(cp.asarray(dh), cp.asarray(dc))
+    h_r, c_r = ref(x, (h0, c0))
+    grad_x_r = ref.backward(dh, dc)
+    for x_, y_ in ((h, h_r), (c, c_r), (grad_x, grad_x_r), (ours.grad_c_0, ref.grad_c_0)):
+        assert scaled_error(cp.asnumpy(x_), y_) <= 1e-10
+    for k in ref.grads:
+        assert scaled_error(cp.asnumpy(ours.grads[k]), ref.grads[k]) <= 1e-10, k
+
+
+@pytest.mark.gpu
+def test_gpu_time_loop_never_synchronises(cp):
+    """The per-step loops of forward and backward queue work and never wait for the GPU."""
+    cupyx = pytest.importorskip("cupyx")
+    if not hasattr(cupyx, "allow_synchronize"):
+        pytest.skip("this CuPy has no cupyx.allow_synchronize")
+    lstm = lstmbook.cupy.LSTM(8, 16, dtype=np.float32, seed=0)
+    x = cp.asarray(np.random.default_rng(0).standard_normal((10, 4, 8)), dtype=cp.float32)
+    lstm(x)  # compile the kernels first (compiling may synchronise)
+    lstm.backward(cp.ones((10, 4, 16), dtype=cp.float32))
+    d_out = cp.ones((10, 4, 16), dtype=cp.float32)
+    with cupyx.allow_synchronize(False):
+        cache = lstm._layer_forward(0, x, None, None)
+        dgates = cp.empty_like(cache.gates)
+        h0, c0 = cp.empty((4, 16), cp.float32), cp.empty((4, 16), cp.float32)
+        lstm._layer_backward(0, cache, d_out, None, None, dgates, h0, c0)
+    cp.cuda.Device().synchronize()
+
+
+@pytest.mark.gpu
+def test_gpu_state_dict_round_trips_host_device_and_torch(cp):
+    ref = lstmbook.numpy.LSTM(3, 5, 2, seed=4)
+    dev = lstmbook.cupy.LSTM.from_numpy(ref)
+    state = dev.state_dict()
+    assert all(type(v) is np.ndarray for v in state.values())
+    for k, v in ref.state_dict().items():
+        np.testing.assert_array_equal(state[k], v)
+        np.testing.assert_array_equal(dev.to_numpy().params[k], v)
+    other = lstmbook.cupy.LSTM(3, 5, 2, seed=5)
+    other.load_state_dict({k: cp.asarray(v) for k, v in state.items()})  # from CuPy arrays
+    for k, v in state.items():
+        np.testing.assert_array_equal(cp.asnumpy(other.params[k]), v)
+    torch = pytest.importorskip("torch")
+    module = torch.nn.LSTM(3, 5, 2, dtype=torch.float64)
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    back = lstmbook.cupy.LSTM(3, 5, 2, seed=6)
+    back.load_state_dict(module.state_dict())  # from torch tensors
+    for k, v in state.items():
+        np.testing.assert_array_equal(cp.asnumpy(back.params[k]), v)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype_name", ["float32", "float64"])
+def test_gpu_lstmbook_torch_on_cuda_matches_cudnn(cp, dtype_name):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip(f"no CUDA GPU for torch (torch {torch.__version__}, CUDA {torch.version.cuda})")
+    import lstmbook.torch
+
+    dtype = getattr(torch, dtype_name)
+    tol = TOL_GPU[np.dtype(dtype_name).type]
+    old = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        torch.manual_seed(0)
+        ref = torch.nn.LSTM(4, 6, 2, dtype=dtype, device="cuda")
+        ours = lstmbook.torch.LSTM(4, 6, 2, dtype=dtype, device="cuda")
+        ours.load_state_dict(ref.state_dict())
+        x = torch.randn(7, 3, 4, dtype=dtype, device="cuda")
+        hx = tuple(torch.randn(2, 3, 6, dtype=dtype, device="cuda") for _ in range(2))
+        weights = [torch.randn(7, 3, 6), torch.randn(2, 3, 6), torch.randn(2, 3, 6)]
+        results = []
+        for module in (ours, ref):
+            xi = x.clone().requires_grad_(True)
+            hi = tuple(s.clone().requires_grad_(True) for s in hx)
+            out, (h_n, c_n) = module(xi, hi)
+            loss = sum((t * w.to(t)).sum() for t, w in zip((out, h_n, c_n), weights, strict=True))
+            loss.backward()
+            r = {"output": out, "h_n": h_n, "c_n": c_n, "grad_x": xi.grad}
+            r |= {"grad_h_0": hi[0].grad, "grad_c_0": hi[1].grad}
+            r |= {f"grad_{n}": p.grad for n, p in module.named_parameters()}
+            results.append({k: v.detach().cpu().numpy() for k, v in r.items()})
+        assert_close(*results, tol)
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = old
