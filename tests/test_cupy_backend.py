@@ -515,6 +515,51 @@ def test_gpu_benchmark_without_a_gpu_prints_the_reason_and_exits_0():
     assert "CuPy is not installed" in result.stdout and GPU_FIX in result.stdout
 
 
+def test_gpu_benchmark_table_with_stand_in_runners(monkeypatch):
+    """The table, rows and ratio lines of gpu_benchmark, with NumPy runners on the CPU."""
+    import io
+
+    from lstmbook.bench import Runner
+    from lstmbook.cupy import bench
+
+    def prepare(p):
+        lstm = lstmbook.numpy.LSTM(p.I, p.H, p.num_layers, dtype=p.dtype)
+        lstm.load_state_dict(p.state_dict)
+
+        def forward():
+            return bench.DeviceOutput(lstm(p.x)[0], np.asarray)
+
+        def forward_backward():
+            out = lstm(p.x)[0]
+            lstm.backward(p.grad_output)
+            return bench.DeviceOutput(out, np.asarray)
+
+        return forward, forward_backward
+
+    runtime = types.SimpleNamespace(getDeviceProperties=lambda i: {"name": b"Stand-in GPU"})
+    device = types.SimpleNamespace(id=0, synchronize=lambda: None)
+    fake = types.SimpleNamespace(
+        __version__="0.0", cuda=types.SimpleNamespace(runtime=runtime, Device=lambda: device)
+    )
+    monkeypatch.setattr(bench, "require_cupy", lambda: fake)
+    monkeypatch.setattr(bench, "_cudnn_unavailable", lambda: None)
+    monkeypatch.setattr(bench, "_set_tf32", lambda allow: lambda: None)
+    runners = [Runner("lstmbook.cupy fused", prepare), Runner(bench.CUDNN, prepare)]
+    monkeypatch.setattr(bench, "GPU_RUNNERS", runners)
+    out = io.StringIO()
+    rows = bench.gpu_benchmark(((3, 2, 4, 5), (2, 1, 3, 4)), repeats=1, out=out)
+    assert [(r.size, r.backend) for r in rows] == [
+        ((3, 2, 4, 5), "lstmbook.cupy fused"),
+        ((3, 2, 4, 5), bench.CUDNN),
+        ((2, 1, 3, 4), "lstmbook.cupy fused"),
+        ((2, 1, 3, 4), bench.CUDNN),
+    ]
+    assert all(r.forward_s > 0 and r.max_rel_diff == 0.0 for r in rows)
+    text = out.getvalue()
+    assert text.startswith("GPU Stand-in GPU, float32, num_layers=1, median of 1 runs")
+    assert "3,2,4,5: vs cuDNN: lstmbook.cupy fused" in text and "x fwd" in text
+
+
 # ============================================================================ 3. the GPU
 @pytest.fixture(scope="module")
 def cp():
