@@ -124,7 +124,9 @@ def test_generated_cuda_uses_pytorch_gate_layout_and_no_double_literals():
 
 
 @pytest.mark.parametrize(
-    "formula", ["x / y", "x ** 2", "exp(x)", "x.real", "x if y else x", "f(x=1)", "'s'", "x < y"]
+    "formula",
+    ["x / y", "x ** 2", "exp(x)", "x.real", "x if y else x", "tanh(x=1)", "'s'", "x < y"]
+    + ["tanh(x, y)", "sigmoid()", "True * x", "tanh(*x)"],
 )
 def test_formulas_outside_the_small_language_are_refused(formula):
     with pytest.raises(ValueError, match="not allowed"):

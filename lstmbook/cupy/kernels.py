@@ -118,11 +118,9 @@ def _parse(expr: str) -> ast.expr:
         if isinstance(sub, ast.BinOp):
             ok = type(sub.op) in _BINOPS
         if isinstance(sub, ast.Call):
-            ok = (
-                isinstance(sub.func, ast.Name)
-                and (sub.func.id in _PRIMITIVES or sub.func.id in FUNCTIONS)
-                and not sub.keywords
-            )
+            fn = sub.func.id if isinstance(sub.func, ast.Name) else None
+            arity = 1 if fn in _PRIMITIVES else len(FUNCTIONS.get(fn, ((), ""))[0])
+            ok = fn is not None and arity > 0 and len(sub.args) == arity and not sub.keywords
         if not ok:
             raise ValueError(f"formula {expr!r}: {ast.dump(sub)} is not allowed")
     return node
