@@ -454,6 +454,7 @@ def plot_benchmark(
     sweep: str = "T",
     time: str = "forward_backward_s",
     title: str | None = None,
+    labels: Mapping[str, str] | None = None,
     ax: Axes | None = None,
     logx: bool = True,
     logy: bool = True,
@@ -470,6 +471,8 @@ def plot_benchmark(
     time : str
         ``"forward_s"`` or ``"forward_backward_s"``.
     title : str, optional
+    labels : mapping backend -> legend entry, optional
+        E.g. ``{"torch": "torch.nn.LSTM"}``; backends not named keep their own name.
     ax : Axes, optional
     logx, logy : bool
 
@@ -499,7 +502,8 @@ def plot_benchmark(
     for k, (backend, points) in enumerate(series.items()):
         points.sort()
         xs, ys = zip(*points, strict=True)
-        ax.plot(xs, ys, marker=markers[k % len(markers)], label=backend)
+        label = (labels or {}).get(backend, backend)
+        ax.plot(xs, ys, marker=markers[k % len(markers)], label=label)
     if logx:
         ax.set_xscale("log")
         ticks = sorted({x for points in series.values() for x, _ in points})
@@ -518,4 +522,68 @@ def plot_benchmark(
     return fig
 
 
-__all__ += ["BENCHMARK_AXES", "plot_loss_history", "plot_prediction", "plot_benchmark"]
+def plot_digits(
+    images: Any,
+    labels: Any,
+    predicted: Any = None,
+    *,
+    title: str = "Digits",
+    columns: int = 10,
+) -> Figure:
+    """A grid of small grey-scale images, each titled with its label (and a prediction).
+
+    Parameters
+    ----------
+    images : array (N, height, width)
+        Light strokes on a dark background, as MNIST (any numeric dtype).
+    labels : array (N,)
+        True classes.
+    predicted : array (N,), optional
+        Predicted classes: a panel reads ``"label 3, predicted 3"``, in red where the
+        two differ.
+    title : str
+    columns : int
+
+    Returns
+    -------
+    Figure
+    """
+    images = np.asarray(images)
+    labels = np.asarray(labels).reshape(-1)
+    if images.ndim != 3 or len(images) != len(labels) or len(images) == 0:
+        raise ValueError(
+            f"plot_digits: expected images (N, height, width) and N labels, got "
+            f"{images.shape} and {labels.shape}"
+        )
+    if predicted is not None:
+        predicted = np.asarray(predicted).reshape(-1)
+        if predicted.shape != labels.shape:
+            raise ValueError(f"plot_digits: {len(labels)} labels but {predicted.size} predictions")
+    n = len(images)
+    columns = max(1, min(int(columns), n))
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(1.1 * columns, 1.35 * rows + 0.4), layout="constrained"
+    )
+    axes = np.atleast_1d(axes).reshape(-1)
+    for k, ax in enumerate(axes):
+        ax.set_axis_off()
+        if k >= n:
+            continue
+        ax.imshow(images[k], cmap="gray")
+        text, colour = f"{labels[k]}", "black"
+        if predicted is not None:
+            text = f"label {labels[k]}\npredicted {predicted[k]}"
+            colour = "black" if predicted[k] == labels[k] else "tab:red"
+        ax.set_title(text, fontsize="small", color=colour)
+    fig.suptitle(title)
+    return fig
+
+
+__all__ += [
+    "BENCHMARK_AXES",
+    "plot_loss_history",
+    "plot_prediction",
+    "plot_benchmark",
+    "plot_digits",
+]
