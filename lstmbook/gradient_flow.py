@@ -59,7 +59,7 @@ class ElmanRNN:
         (H,): the names of ``torch.nn.RNN``, so ``state_dict()`` loads into it.
     grads : dict
         Same keys; overwritten by :meth:`backward`.
-    grad_state : ndarray (1, B, H)
+    grad_h_0 : ndarray (1, B, H)
         ∂L/∂h_0 after :meth:`backward`.
     """
 
@@ -89,7 +89,7 @@ class ElmanRNN:
         }
         self.params = {n: rng.uniform(-k, k, size=s).astype(self.dtype) for n, s in shapes.items()}
         self.grads = {n: np.zeros_like(v) for n, v in self.params.items()}
-        self.grad_state: np.ndarray | None = None
+        self.grad_h_0: np.ndarray | None = None
         self._cache: dict[str, np.ndarray] | None = None
 
     def __repr__(self) -> str:
@@ -175,7 +175,7 @@ class ElmanRNN:
         Returns
         -------
         grad_x : ndarray (T, B, I)
-            Also fills :attr:`grads` and :attr:`grad_state`.
+            Also fills :attr:`grads` and :attr:`grad_h_0`.
         """
         if self._cache is None:
             raise RuntimeError("ElmanRNN.backward called before forward")
@@ -199,7 +199,7 @@ class ElmanRNN:
         self.grads["weight_hh_l0"] = da2.T @ hs[:-1].reshape(T * B, -1)
         self.grads["bias_ih_l0"] = da2.sum(axis=0)
         self.grads["bias_hh_l0"] = self.grads["bias_ih_l0"].copy()
-        self.grad_state = dh_next[None]
+        self.grad_h_0 = dh_next[None]
         return da @ self.params["weight_ih_l0"]
 
 

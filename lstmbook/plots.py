@@ -158,6 +158,7 @@ def plot_gradient_norms(
     ylabel: str = r"$\|\partial L / \partial x_t\|$",
     xlabel: str = "distance T - t (steps)",
     floor: float = 1e-300,
+    styles: Mapping[str, str] | None = None,
 ) -> Figure:
     """Gradient norms against distance, on a log scale, one line per curve.
 
@@ -170,6 +171,8 @@ def plot_gradient_norms(
     title, ylabel, xlabel : str
     floor : float
         Values below it (exact zeros) are drawn at it, so the log scale stays finite.
+    styles : mapping label -> matplotlib format string, optional
+        E.g. ``{"LSTM": "C1--"}``, to keep one colour per model across figures.
 
     Returns
     -------
@@ -178,9 +181,10 @@ def plot_gradient_norms(
     if not curves:
         raise ValueError("plot_gradient_norms: no curves given")
     fig, ax = _figure(ax, (6.4, 4.0))
+    styles = styles or {}
     for label, values in curves.items():
         y = np.maximum(np.asarray(values, dtype=np.float64), floor)
-        ax.semilogy(np.arange(y.size), y, label=label)
+        ax.semilogy(np.arange(y.size), y, styles.get(label, "-"), label=label)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize="small")

@@ -29,7 +29,7 @@ def test_elman_rnn_gradcheck():
 
     loss()
     dx = rnn.backward(w)
-    analytic = dict(rnn.grads, x=dx, h0=rnn.grad_state)
+    analytic = dict(rnn.grads, x=dx, h0=rnn.grad_h_0)
     assert gradcheck(loss, dict(rnn.params, x=x, h0=h0), analytic) < 1e-7
 
 

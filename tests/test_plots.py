@@ -56,11 +56,12 @@ def test_gates_unbatched_and_subset():
 
 
 def test_gradient_norms_log_scale_and_zeros():
-    fig = plots.plot_gradient_norms({"a": [1.0, 0.1, 0.0], "b": np.ones(5)})
+    fig = plots.plot_gradient_norms({"a": [1.0, 0.1, 0.0], "b": np.ones(5)}, styles={"b": "C3--"})
     (ax,) = titled(fig)
     assert ax.get_yscale() == "log"
     assert ax.get_xlabel() and ax.get_ylabel()
     assert np.all(np.isfinite(ax.get_lines()[0].get_ydata()))
+    assert ax.get_lines()[1].get_linestyle() == "--"
     with pytest.raises(ValueError):
         plots.plot_gradient_norms({})
 
