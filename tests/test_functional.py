@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from lstmbook.gradcheck import gradcheck
 from lstmbook.numpy.functional import (
+    gate_activation_constants,
+    gate_major,
     gate_nonlinearities_,
     gate_slices,
     lstm_step_backward,
@@ -31,7 +33,8 @@ def reference_step(a, c_prev):
 
 
 def run_step_forward(a, c_prev):
-    gates = a.copy()
+    """``a`` batch-major (B, 4H); the step works on a gate-major (4, B, H) copy."""
+    gates = np.array(gate_major(a), copy=True)  # (a itself is left alone)
     c, tanh_c, h = (np.empty_like(c_prev) for _ in range(3))
     lstm_step_forward(gates, c_prev, c, tanh_c, h)
     return gates, c, tanh_c, h
@@ -64,13 +67,31 @@ def test_gate_slices_follow_torch_order_i_f_g_o():
     assert gate_slices(3) == (slice(0, 3), slice(3, 6), slice(6, 9), slice(9, 12))
 
 
+def test_gate_major_is_a_view_with_gate_blocks_first():
+    a = np.arange(2 * 4 * 3, dtype=np.float64).reshape(2, 12)  # (B, 4H), H = 3
+    gm = gate_major(a)
+    assert gm.shape == (4, 2, 3) and np.shares_memory(gm, a)
+    for k, s in enumerate(gate_slices(3)):
+        np.testing.assert_array_equal(gm[k], a[:, s])
+    assert gate_major(np.zeros((5, 2, 12))).shape == (5, 4, 2, 3)  # leading axes kept
+
+
 def test_gate_nonlinearities_apply_sigmoid_to_ifo_and_tanh_to_g():
-    a = np.random.default_rng(0).standard_normal((2, 8)) * 3
+    a = np.random.default_rng(0).standard_normal((4, 2, 3)) * 3  # (4, B, H)
     gates = gate_nonlinearities_(a.copy())
     sig = 1 / (1 + np.exp(-a))
-    np.testing.assert_allclose(gates[:, :4], sig[:, :4], rtol=1e-14)
-    np.testing.assert_allclose(gates[:, 4:6], np.tanh(a[:, 4:6]), rtol=1e-14)
-    np.testing.assert_allclose(gates[:, 6:], sig[:, 6:], rtol=1e-14)
+    np.testing.assert_allclose(gates[[0, 1, 3]], sig[[0, 1, 3]], rtol=1e-14)
+    np.testing.assert_allclose(gates[2], np.tanh(a[2]), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_tanh_form_equals_sigmoid_function_bit_for_bit(dtype):
+    a = np.random.default_rng(1).standard_normal((4, 3, 5)).astype(dtype) * 4
+    scale, shift = gate_activation_constants(dtype)
+    gates = gate_nonlinearities_(a.copy(), scale, shift)
+    for k in (0, 1, 3):
+        np.testing.assert_array_equal(gates[k], sigmoid(a[k]))
+    np.testing.assert_array_equal(gates[2], np.tanh(a[2]))
 
 
 @settings(max_examples=20, deadline=None)
@@ -81,7 +102,7 @@ def test_step_forward_matches_textbook_formulas(B, H, seed):
     c_prev = rng.standard_normal((B, H))
     gates, c, tanh_c, h = run_step_forward(a, c_prev)
     i, f, g, o, c_ref, h_ref = reference_step(a, c_prev)
-    np.testing.assert_allclose(gates, np.concatenate([i, f, g, o], axis=1), rtol=1e-13)
+    np.testing.assert_allclose(gates, np.stack([i, f, g, o]), rtol=1e-13)
     np.testing.assert_allclose(c, c_ref, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(tanh_c, np.tanh(c_ref), rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(h, h_ref, rtol=1e-13, atol=1e-15)
@@ -100,9 +121,10 @@ def test_step_backward_matches_central_differences(B, H, seed):
         return float((w_h * h).sum() + (w_c * c).sum())
 
     gates, _, tanh_c, _ = run_step_forward(a, c_prev)
-    dh, dc, dgates = w_h.copy(), w_c.copy(), np.empty_like(a)
+    dh, dc, dgates = w_h.copy(), w_c.copy(), np.empty_like(gates)
     lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates)
-    err = gradcheck(loss, {"a": a, "c_prev": c_prev}, {"a": dgates, "c_prev": dc})
+    da = np.concatenate(list(dgates), axis=1)  # back to batch-major (B, 4H)
+    err = gradcheck(loss, {"a": a, "c_prev": c_prev}, {"a": da, "c_prev": dc})
     assert err <= 1e-8
 
 

@@ -6,8 +6,8 @@ two in both directions.
 
 How the time loop is organised (the part that makes it fast)::
 
-    forward   A = X W_ih^T + b          one matrix product for all T steps   (T*B, 4H)
-              for t:  A[t] += h_{t-1} W_hh^T                          (B, 4H)
+    forward   P = X W_ih^T + b          one matrix product for all T steps   (T*B, 4H)
+              for t:  A[t] = P[t] + h_{t-1} W_hh^T                     (B, 4H)
                       elementwise step  -> i, f, g, o, c_t, tanh(c_t), h_t
     backward  for t = T-1 .. 0:
                       elementwise step  -> dA[t], dc_{t-1}
@@ -16,6 +16,10 @@ How the time loop is organised (the part that makes it fast)::
                                         one matrix product each, over all T steps
 
 Only the recurrent products are inside the loop; everything else is batched over time.
+The elementwise steps work on gate-major (4, B, H) blocks (see
+:func:`functional.gate_major`); the products produce and take batch-major (B, 4H) rows,
+and the loops move each step's block between the two layouts in the one pass that they
+make anyway.
 
 Extending to another array library (CuPy): every array is made through ``self.xp`` and
 the elementwise work of a step goes through two methods a subclass may override with
@@ -84,6 +88,8 @@ class _RecurrentBase:
             w = rng.uniform(-bound, bound, size=shape).astype(self.dtype)
             self.params[name] = self.xp.asarray(w)
         self.grads = {k: self.xp.zeros_like(v) for k, v in self.params.items()}
+        # σ and tanh of all four gates in one tanh call: see gate_activation_constants.
+        self._gate_scale, self._gate_shift = F.gate_activation_constants(self.dtype, xp=self.xp)
 
     def _set_forget_bias(self, bias_ih: str, bias_hh: str, value: float) -> None:
         """Forget-gate slice of ``bias_ih`` := ``value``, of ``bias_hh`` := 0, so that the
@@ -98,10 +104,12 @@ class _RecurrentBase:
     ) -> None:
         """Elementwise forward of one step; see :func:`functional.lstm_step_forward`.
 
-        ``gates`` (B, 4H) pre-activations in, gate values out; ``c``, ``tanh_c``, ``h``
+        ``gates`` (4, B, H) pre-activations in, gate values out; ``c``, ``tanh_c``, ``h``
         (B, H) are written. A GPU subclass replaces this with one fused kernel.
         """
-        F.lstm_step_forward(gates, c_prev, c, tanh_c, h, xp=self.xp)
+        F.lstm_step_forward(
+            gates, c_prev, c, tanh_c, h, self._gate_scale, self._gate_shift, xp=self.xp
+        )
 
     def _cell_step_backward(
         self,
@@ -111,13 +119,15 @@ class _RecurrentBase:
         c_prev: Array,
         tanh_c: Array,
         dgates: Array,
+        work: Array,
     ) -> None:
         """Elementwise backward of one step; see :func:`functional.lstm_step_backward`.
 
         Reads ``dh`` (then scratch), updates ``dc`` from ∂L/∂c_t to ∂L/∂c_{t-1}, writes
-        ``dgates`` (B, 4H). A GPU subclass replaces this with one fused kernel.
+        ``dgates`` (4, B, H); ``work`` (4, B, H) is scratch. A GPU subclass replaces this
+        with one fused kernel (and may ignore ``work``).
         """
-        F.lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates, xp=self.xp)
+        F.lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates, work, xp=self.xp)
 
     def _to_numpy(self, a: Array) -> np.ndarray:
         """A NumPy copy of ``a`` (a GPU subclass copies device to host here)."""
@@ -287,11 +297,12 @@ class LSTMCell(_RecurrentBase):
         h0, c0 = self._check_state(state, B, batched)
 
         p = self.params
-        gates = xp.matmul(x2, p["weight_ih"].T)
-        xp.add(gates, xp.matmul(h0, p["weight_hh"].T), out=gates)
+        a = xp.matmul(x2, p["weight_ih"].T)  # (B, 4H)
+        xp.add(a, xp.matmul(h0, p["weight_hh"].T), out=a)
         if self.bias:
-            xp.add(gates, p["bias_ih"], out=gates)
-            xp.add(gates, p["bias_hh"], out=gates)
+            xp.add(a, p["bias_ih"], out=a)
+            xp.add(a, p["bias_hh"], out=a)
+        gates = xp.ascontiguousarray(F.gate_major(a, xp=xp))  # (4, B, H)
         c = xp.empty((B, H), dtype=self.dtype)
         tanh_c = xp.empty_like(c)
         h = xp.empty_like(c)
@@ -355,16 +366,19 @@ class LSTMCell(_RecurrentBase):
             else self._check_grad(grad_c, shape, "LSTMCell grad_c")
         )
         dgates = xp.empty_like(gates)
-        self._cell_step_backward(dh, dc, gates, c0, cache["tanh_c"], dgates)
+        work = xp.empty_like(gates)
+        self._cell_step_backward(dh, dc, gates, c0, cache["tanh_c"], dgates, work)
 
+        da = xp.empty((B, 4 * H), dtype=self.dtype)  # batch-major, for the products
+        F.gate_major(da, xp=xp)[...] = dgates
         p, g = self.params, self.grads
-        xp.matmul(dgates.T, x, out=g["weight_ih"])
-        xp.matmul(dgates.T, h0, out=g["weight_hh"])
+        xp.matmul(da.T, x, out=g["weight_ih"])
+        xp.matmul(da.T, h0, out=g["weight_hh"])
         if self.bias:
-            xp.sum(dgates, axis=0, out=g["bias_ih"])
+            xp.sum(da, axis=0, out=g["bias_ih"])
             g["bias_hh"][...] = g["bias_ih"]
-        grad_x = xp.matmul(dgates, p["weight_ih"])
-        grad_h0 = xp.matmul(dgates, p["weight_hh"])
+        grad_x = xp.matmul(da, p["weight_ih"])
+        grad_h0 = xp.matmul(da, p["weight_hh"])
         if not cache["batched"]:
             grad_x, grad_h0, dc = grad_x[0], grad_h0[0], dc[0]
         self.grad_h_0, self.grad_c_0 = grad_h0, dc
@@ -399,7 +413,7 @@ class _LayerCache:
     """
 
     x: Array  # (T, B, I_k)  the layer's input
-    gates: Array  # (T, B, 4H)  gate values i, f, g, o
+    gates: Array  # (T, 4, B, H)  gate values i, f, g, o (gate-major)
     hs: Array  # (T+1, B, H)  h_0 .. h_T
     cs: Array  # (T+1, B, H)  c_0 .. c_T
     tanh_cs: Array  # (T, B, H)  tanh(c_1) .. tanh(c_T)
@@ -553,24 +567,31 @@ class LSTM(_RecurrentBase):
         w_ih, w_hh = p[f"weight_ih_l{k}"], p[f"weight_hh_l{k}"]
 
         # Input projection for all T steps at once, both biases added: (T*B, 4H).
-        gates = xp.empty((T, B, 4 * H), dtype=self.dtype)
-        xp.matmul(x.reshape(T * B, I_k), w_ih.T, out=gates.reshape(T * B, 4 * H))
+        proj = xp.matmul(x.reshape(T * B, I_k), w_ih.T)
         if self.bias:
-            xp.add(gates, p[f"bias_ih_l{k}"] + p[f"bias_hh_l{k}"], out=gates)
+            xp.add(proj, p[f"bias_ih_l{k}"] + p[f"bias_hh_l{k}"], out=proj)
+        proj_gm = F.gate_major(proj.reshape(T, B, 4 * H), xp=xp)  # (T, 4, B, H) view
 
+        gates = xp.empty((T, 4, B, H), dtype=self.dtype)
         hs = xp.empty((T + 1, B, H), dtype=self.dtype)
         cs = xp.empty((T + 1, B, H), dtype=self.dtype)
         tanh_cs = xp.empty((T, B, H), dtype=self.dtype)
         hs[0] = 0.0 if h0 is None else h0
         cs[0] = 0.0 if c0 is None else c0
 
+        # The time loop: per step one matrix product and the elementwise step.
         recurrent = xp.empty((B, 4 * H), dtype=self.dtype)
-        w_hh_t = w_hh.T
-        for t in range(T):
-            if t > 0 or h0 is not None:  # h_0 = 0 contributes nothing
-                xp.matmul(hs[t], w_hh_t, out=recurrent)
-                xp.add(gates[t], recurrent, out=gates[t])
-            self._cell_step_forward(gates[t], cs[t], cs[t + 1], tanh_cs[t], hs[t + 1])
+        recurrent_gm = F.gate_major(recurrent, xp=xp)  # (4, B, H) view
+        w_hh_t = xp.ascontiguousarray(w_hh.T)  # (H, 4H): BLAS is faster on it than on a view
+        dot, add, step = xp.dot, xp.add, self._cell_step_forward
+        steps = zip(proj_gm, gates, cs[:-1], cs[1:], tanh_cs, hs[:-1], hs[1:], strict=True)
+        for t, (p_t, a_t, c_prev, c_t, tanh_c_t, h_prev, h_t) in enumerate(steps):
+            if t == 0 and h0 is None:  # h_0 = 0 contributes nothing
+                a_t[...] = p_t
+            else:
+                dot(h_prev, w_hh_t, out=recurrent)
+                add(p_t, recurrent_gm, a_t)  # a_t = P[t] + h_{t-1} W_hh^T, gate-major
+            step(a_t, c_prev, c_t, tanh_c_t, h_t)
         return _LayerCache(x=x, gates=gates, hs=hs, cs=cs, tanh_cs=tanh_cs)
 
     # ---------------------------------------------------------------------- backward
@@ -601,7 +622,7 @@ class LSTM(_RecurrentBase):
             raise RuntimeError("LSTM.backward called before forward: nothing to differentiate")
         xp, H, L = self.xp, self.hidden_size, self.num_layers
         caches, batched = self._caches, self._batched
-        T, B = caches[0].gates.shape[:2]
+        T, _, B, _ = caches[0].gates.shape
 
         out_shape = (T, B, H) if not self.batch_first else (B, T, H)
         state_shape = (L, B, H)
@@ -616,7 +637,7 @@ class LSTM(_RecurrentBase):
         if not batched and dc_n is not None:
             dc_n = dc_n[:, None, :]
 
-        dgates = xp.empty((T, B, 4 * H), dtype=self.dtype)  # shared by all layers
+        dgates = xp.empty((T, B, 4 * H), dtype=self.dtype)  # batch-major, shared by layers
         grad_h0 = xp.empty((L, B, H), dtype=self.dtype)
         grad_c0 = xp.empty((L, B, H), dtype=self.dtype)
         for k in reversed(range(L)):
@@ -654,7 +675,7 @@ class LSTM(_RecurrentBase):
             ∂L/∂h_t coming from above (the loss or layer k+1), time-major.
         dh_n, dc_n : ndarray (B, H) or None
         dgates : ndarray (T, B, 4H)
-            Work buffer, overwritten with ∂L/∂a_t.
+            Work buffer, overwritten with ∂L/∂a_t (batch-major, for the products).
 
         Returns
         -------
@@ -670,10 +691,16 @@ class LSTM(_RecurrentBase):
         dc = grad_c0  # ∂L/∂c_t; ends as ∂L/∂c_0
         dh_next[...] = 0.0 if dh_n is None else dh_n
         dc[...] = 0.0 if dc_n is None else dc_n
-        for t in reversed(range(T)):
-            xp.add(d_out[t], dh_next, out=dh)
-            self._cell_step_backward(dh, dc, gates[t], cs[t], tanh_cs[t], dgates[t])
-            xp.matmul(dgates[t], w_hh, out=dh_next)
+        da_gm = xp.empty((4, B, H), dtype=self.dtype)  # this step's ∂L/∂a, gate-major
+        work = xp.empty((4, B, H), dtype=self.dtype)
+        dot, add, copyto, step = xp.dot, xp.add, xp.copyto, self._cell_step_backward
+        dgates_gm = F.gate_major(dgates, xp=xp)  # (T, 4, B, H) view of (T, B, 4H)
+        steps = zip(d_out, gates, cs[:-1], tanh_cs, dgates, dgates_gm, strict=True)
+        for d_out_t, a_t, c_prev, tanh_c_t, da_t, da_t_gm in reversed(list(steps)):
+            add(d_out_t, dh_next, dh)
+            step(dh, dc, a_t, c_prev, tanh_c_t, da_gm, work)
+            copyto(da_t_gm, da_gm)  # into the batch-major row block da_t (B, 4H)
+            dot(da_t, w_hh, out=dh_next)
 
         # Weight gradients: one product each over all T*B rows.
         dA = dgates.reshape(T * B, 4 * H)
@@ -703,12 +730,11 @@ class LSTM(_RecurrentBase):
                 f"LSTM.activations: layer must be in [0, {self.num_layers}), got {layer}"
             )
         cache = self._caches[layer]
-        s_i, s_f, s_g, s_o = F.gate_slices(self.hidden_size)
         views = {
-            "i": cache.gates[..., s_i],
-            "f": cache.gates[..., s_f],
-            "g": cache.gates[..., s_g],
-            "o": cache.gates[..., s_o],
+            "i": cache.gates[:, 0],
+            "f": cache.gates[:, 1],
+            "g": cache.gates[:, 2],
+            "o": cache.gates[:, 3],
             "c": cache.cs[1:],
             "h": cache.hs[1:],
         }
