@@ -36,7 +36,7 @@ Speed. On small arrays NumPy's cost is per call (≈ 0.2 µs), not per element, 
 functions make as few calls as they can: all four non-linearities in one ``tanh`` over
 the whole (4, B, H) block (σ(a) = ½ + ½ tanh(a/2), see :func:`gate_activation_constants`),
 outputs passed positionally, and no Python scalars as operands (each costs a
-conversion): ``1 - s`` style factors are rewritten without the 1, e.g. ``s (1 - s) = s - s²``.
+conversion) except one, where accuracy needs it (see :func:`lstm_step_backward`).
 """
 
 from __future__ import annotations
@@ -237,9 +237,10 @@ def lstm_step_backward(
     mul(dc, i, da_g)  # dg = dc i
     mul(dc, f, dc)  # dc_prev = dc f
 
-    # 2. Through the non-linearities: σ' = s - s² on i, f, o; tanh' = 1 - g² on g.
-    mul(gates, gates, work)
-    sub(gates, work, work)  # s - s² for all four blocks (the g block is not used)
+    # 2. Through the non-linearities: σ' = s (1 - s) on i, f, o; tanh' = 1 - g² on g.
+    # (1 - s is exact in floating point for s ≥ ½; s - s² would lose digits as s -> 1.)
+    sub(1.0, gates, work)
+    mul(work, gates, work)  # s (1 - s) for all four blocks (the g block is not used)
     mul(dgates[:2], work[:2], dgates[:2])  # da_i, da_f (adjacent blocks: one call)
     mul(da_o, work[3], da_o)
     mul(da_g, g, dh)  # dh is free: scratch
