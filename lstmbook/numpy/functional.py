@@ -25,16 +25,17 @@ and, for the backward pass, with ``dh = ∂L/∂h`` and ``dc = ∂L/∂c`` arriv
 (the matrix products ``dh_prev = da W_hh`` and the weight gradients are left to the caller,
 who batches them over time).
 
-Layout. A matrix product gives the pre-activations *batch-major*, (B, 4H), each row
-``[a_i | a_f | a_g | a_o]``. The step functions take them *gate-major*, (4, B, H), so that
-``i, f, g, o = gates`` are four contiguous (B, H) blocks: NumPy is several times faster on
-contiguous blocks than on the strided column slices of a (B, 4H) array.
-:func:`gate_major` gives the (4, B, H) view of a (B, 4H) array (copy it to make it
-contiguous).
+Layout. The step functions take the gates *gate-major*: an array of shape (4, ...) whose
+``gates[0..3]`` are the i, f, g, o blocks, each shaped like the states. NumPy is several
+times faster on such contiguous blocks than on the strided column slices of a
+batch-major (B, 4H) array. The maths is elementwise, so the block shape itself is free:
+:class:`~lstmbook.numpy.LSTMCell` uses (4, B, H) (:func:`gate_major` gives that view of a
+(B, 4H) array), :class:`~lstmbook.numpy.LSTM` uses (4, H, B), the layout its matrix
+products produce.
 
 Speed. On small arrays NumPy's cost is per call (≈ 0.2 µs), not per element, so the step
 functions make as few calls as they can: all four non-linearities in one ``tanh`` over
-the whole (4, B, H) block (σ(a) = ½ + ½ tanh(a/2), see :func:`gate_activation_constants`),
+the whole (4, *S) block (σ(a) = ½ + ½ tanh(a/2), see :func:`gate_activation_constants`),
 outputs passed positionally, and no Python scalars as operands (each costs a
 conversion) except one, where accuracy needs it (see :func:`lstm_step_backward`).
 """
@@ -106,7 +107,7 @@ def gate_activation_constants(dtype: Any, *, xp: ModuleType = np) -> tuple[Array
 
     On the σ gates (i, f, o) ``scale = shift = ½``, which gives ½ tanh(a/2) + ½ = σ(a)
     exactly as :func:`sigmoid` computes it; on g ``scale = 1, shift = 0``, which gives
-    tanh(a). One ``tanh`` call then serves all four gates of a (4, B, H) block.
+    tanh(a). One ``tanh`` call then serves all four gates of a (4, *S) block.
     """
     scale = np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype).reshape(4, 1, 1)
     shift = np.array([0.5, 0.5, 0.0, 0.5], dtype=dtype).reshape(4, 1, 1)
@@ -124,7 +125,7 @@ def gate_nonlinearities_(
 
     Parameters
     ----------
-    gates : array (4, B, H), gate-major
+    gates : array (4, *S), gate-major
         Pre-activations ``[a_i, a_f, a_g, a_o]`` on entry, ``[i, f, g, o]`` on return.
     scale, shift : array (4, 1, 1), optional
         From :func:`gate_activation_constants` (made here if not given; pass them in a
@@ -160,17 +161,18 @@ def lstm_step_forward(
 
     Parameters
     ----------
-    gates : array (4, B, H), gate-major
+    gates : array (4, *S), gate-major
         In: pre-activations ``[a_i, a_f, a_g, a_o]`` (both matrix products and both
         biases already added). Out: gate values ``[i, f, g, o]`` (kept for the backward
         pass and for plots).
-    c_prev : array (B, H)
-        Previous cell state (read only).
-    c : array (B, H)
+    c_prev : array S
+        Previous cell state (read only). ``S`` is the state shape, (B, H) or (H, B):
+        all state-shaped arguments share it, and ``gates[k]`` has it too.
+    c : array S
         Out: new cell state ``f ⊙ c_prev + i ⊙ g``.
-    tanh_c : array (B, H)
+    tanh_c : array S
         Out: ``tanh(c)`` (kept for the backward pass).
-    h : array (B, H)
+    h : array S
         Out: new hidden state ``o ⊙ tanh(c)``.
     scale, shift : array (4, 1, 1), optional
         From :func:`gate_activation_constants`, to save remaking them each step.
@@ -179,9 +181,9 @@ def lstm_step_forward(
     mul, add = xp.multiply, xp.add
     gate_nonlinearities_(gates, scale, shift, xp=xp)
     i, f, g, o = gates
-    mul(i, g, h)  # h is scratch until the last line
+    mul(i, g, tanh_c)  # tanh_c is scratch for i g (h may be a strided view: write it once)
     mul(f, c_prev, c)
-    add(c, h, c)  # c = f c_prev + i g
+    add(c, tanh_c, c)  # c = f c_prev + i g
     xp.tanh(c, tanh_c)
     mul(o, tanh_c, h)  # h = o tanh(c)
 
@@ -201,21 +203,22 @@ def lstm_step_backward(
 
     Parameters
     ----------
-    dh : array (B, H)
+    dh : array S
         ∂L/∂h_t in total (from the output at t and from step t+1). Read, then used as
-        scratch: its contents are undefined on return.
-    dc : array (B, H)
+        scratch: its contents are undefined on return. ``S`` is the state shape, as in
+        :func:`lstm_step_forward`.
+    dc : array S
         In: ∂L/∂c_t arriving from step t+1 (not yet including the path through h_t).
         Out: ∂L/∂c_{t-1}.
-    gates : array (4, B, H), gate-major
+    gates : array (4, *S), gate-major
         Gate values ``[i, f, g, o]`` of step t (from :func:`lstm_step_forward`).
-    c_prev : array (B, H)
+    c_prev : array S
         Cell state c_{t-1}.
-    tanh_c : array (B, H)
+    tanh_c : array S
         ``tanh(c_t)``.
-    dgates : array (4, B, H), gate-major
+    dgates : array (4, *S), gate-major
         Out: ∂L/∂a_t, the gradient of the pre-activations ``[da_i, da_f, da_g, da_o]``.
-    work : array (4, B, H), optional
+    work : array (4, *S), optional
         Scratch space (allocated here if not given; pass it in a loop).
     xp : module
     """

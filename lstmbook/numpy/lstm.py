@@ -406,17 +406,23 @@ def _unpack_state(state: Any, who: str) -> tuple[Any, Any]:
 # =================================================================================== LSTM
 @dataclass
 class _LayerCache:
-    """What one layer's forward keeps for its backward (and for plots), time-major.
+    """What one layer's forward keeps for its backward (and for plots).
 
-    ``hs[0]``/``cs[0]`` are h_0/c_0 and ``hs[t+1]``/``cs[t+1]`` the states after step t,
-    so ``hs[:-1]`` lines up with the steps as "previous hidden state".
+    The layer works *feature-major*: a state is an (H, B) matrix, so that the recurrent
+    product is ``W_hh @ h`` (4H, H) x (H, B), which BLAS runs faster than the
+    batch-major ``h @ W_hh^T`` (B, H) x (H, 4H) when B is small next to 4H, and its
+    result is already gate-major: (4H, B) = (4, H, B), four contiguous gate blocks.
+
+    ``hs[:, 0]``/``cs[0]`` are h_0/c_0 and ``hs[:, t+1]``/``cs[t+1]`` the states after
+    step t. ``hs`` is (H, T+1, B) so that ``hs[:, :-1]`` and ``hs[:, 1:]`` are (H, T*B)
+    matrices without copying (the weight gradients need them so).
     """
 
-    x: Array  # (T, B, I_k)  the layer's input
-    gates: Array  # (T, 4, B, H)  gate values i, f, g, o (gate-major)
-    hs: Array  # (T+1, B, H)  h_0 .. h_T
-    cs: Array  # (T+1, B, H)  c_0 .. c_T
-    tanh_cs: Array  # (T, B, H)  tanh(c_1) .. tanh(c_T)
+    x_rows: Array | None  # (T*B, I) the input of layer 0, time-major rows; else None
+    gates: Array  # (T, 4, H, B)  gate values i, f, g, o
+    hs: Array  # (H, T+1, B)  h_0 .. h_T
+    cs: Array  # (T+1, H, B)  c_0 .. c_T
+    tanh_cs: Array  # (T, H, B)  tanh(c_1) .. tanh(c_T)
 
 
 class LSTM(_RecurrentBase):
@@ -529,70 +535,80 @@ class LSTM(_RecurrentBase):
         (h_n, c_n) : ndarray
             Final states of every layer, (num_layers, B, H) or (num_layers, H).
         """
+        xp = self.xp
         x_tm, batched = self._check_input(x)
-        T, B, _ = x_tm.shape
+        T, B, I = x_tm.shape
         h0, c0 = self._check_state(state, B, batched)
 
         caches = []
-        layer_input = x_tm
+        x_rows = x_tm.reshape(T * B, I)  # layer 0 input as rows (t, b)
+        x_cols = x_tm.transpose(0, 2, 1)  # (T, I, B) views: one (I, B) matrix per step
         for k in range(self.num_layers):
             h0_k = None if h0 is None else h0[k]
             c0_k = None if c0 is None else c0[k]
-            cache = self._layer_forward(k, layer_input, h0_k, c0_k)
+            cache = self._layer_forward(k, x_cols, x_rows if k == 0 else None, h0_k, c0_k)
             caches.append(cache)
-            layer_input = cache.hs[1:]
+            x_cols = cache.hs[:, 1:].transpose(1, 0, 2)  # (T, H, B): next layer's input
         self._caches, self._batched = caches, batched
 
-        xp = self.xp
-        h_n = xp.stack([c.hs[T] for c in caches])
-        c_n = xp.stack([c.cs[T] for c in caches])
-        output = self._from_time_major(caches[-1].hs[1:], batched, copy=True)
+        h_n = xp.stack([c.hs[:, T].T for c in caches])  # (L, B, H)
+        c_n = xp.stack([c.cs[T].T for c in caches])
+        h_last = caches[-1].hs[:, 1:].transpose(1, 2, 0)  # (T, B, H) view of the cache
+        output = self._from_time_major(h_last, batched, copy=True)
         if not batched:
             h_n, c_n = h_n[:, 0], c_n[:, 0]
         return output, (h_n, c_n)
 
     __call__ = forward
 
-    def _layer_forward(self, k: int, x: Array, h0: Array | None, c0: Array | None) -> _LayerCache:
-        """Forward of layer ``k`` over all steps.
+    def _layer_forward(
+        self,
+        k: int,
+        x_cols: Array,
+        x_rows: Array | None,
+        h0: Array | None,
+        c0: Array | None,
+    ) -> _LayerCache:
+        """Forward of layer ``k`` over all steps (feature-major, see :class:`_LayerCache`).
 
         Parameters
         ----------
         k : int
-        x : ndarray (T, B, I_k), C-contiguous, time-major
+        x_cols : ndarray (T, I_k, B)
+            The layer's input, one (I_k, B) matrix per step (any strides BLAS accepts).
+        x_rows : ndarray (T*B, I_k) or None
+            The same input as rows, kept for the weight gradient (layer 0 only).
         h0, c0 : ndarray (B, H) or None (zeros)
         """
         xp, p, H = self.xp, self.params, self.hidden_size
-        T, B, I_k = x.shape
+        T, _, B = x_cols.shape
         w_ih, w_hh = p[f"weight_ih_l{k}"], p[f"weight_hh_l{k}"]
 
-        # Input projection for all T steps at once, both biases added: (T*B, 4H).
-        proj = xp.matmul(x.reshape(T * B, I_k), w_ih.T)
+        # Input projection for all steps in one call, both biases added: (T, 4H, B).
+        gates = xp.matmul(w_ih, x_cols)
         if self.bias:
-            xp.add(proj, p[f"bias_ih_l{k}"] + p[f"bias_hh_l{k}"], out=proj)
-        proj_gm = F.gate_major(proj.reshape(T, B, 4 * H), xp=xp)  # (T, 4, B, H) view
+            bias = (p[f"bias_ih_l{k}"] + p[f"bias_hh_l{k}"]).reshape(4 * H, 1)
+            xp.add(gates, bias, out=gates)
+        gates = gates.reshape(T, 4, H, B)
 
-        gates = xp.empty((T, 4, B, H), dtype=self.dtype)
-        hs = xp.empty((T + 1, B, H), dtype=self.dtype)
-        cs = xp.empty((T + 1, B, H), dtype=self.dtype)
-        tanh_cs = xp.empty((T, B, H), dtype=self.dtype)
-        hs[0] = 0.0 if h0 is None else h0
-        cs[0] = 0.0 if c0 is None else c0
+        hs = xp.empty((H, T + 1, B), dtype=self.dtype)
+        cs = xp.empty((T + 1, H, B), dtype=self.dtype)
+        tanh_cs = xp.empty((T, H, B), dtype=self.dtype)
+        hs[:, 0] = 0.0 if h0 is None else h0.T
+        cs[0] = 0.0 if c0 is None else c0.T
 
         # The time loop: per step one matrix product and the elementwise step.
-        recurrent = xp.empty((B, 4 * H), dtype=self.dtype)
-        recurrent_gm = F.gate_major(recurrent, xp=xp)  # (4, B, H) view
-        w_hh_t = xp.ascontiguousarray(w_hh.T)  # (H, 4H): BLAS is faster on it than on a view
-        dot, add, step = xp.dot, xp.add, self._cell_step_forward
-        steps = zip(proj_gm, gates, cs[:-1], cs[1:], tanh_cs, hs[:-1], hs[1:], strict=True)
-        for t, (p_t, a_t, c_prev, c_t, tanh_c_t, h_prev, h_t) in enumerate(steps):
-            if t == 0 and h0 is None:  # h_0 = 0 contributes nothing
-                a_t[...] = p_t
-            else:
-                dot(h_prev, w_hh_t, out=recurrent)
-                add(p_t, recurrent_gm, a_t)  # a_t = P[t] + h_{t-1} W_hh^T, gate-major
+        recurrent = xp.empty((4 * H, B), dtype=self.dtype)
+        recurrent_gm = recurrent.reshape(4, H, B)
+        matmul, add, step = xp.matmul, xp.add, self._cell_step_forward
+        h_steps = hs.transpose(1, 0, 2)  # (T+1, H, B) views of hs
+        steps = zip(gates, cs[:-1], cs[1:], tanh_cs, h_steps[:-1], h_steps[1:], strict=True)
+        for t, (a_t, c_prev, c_t, tanh_c_t, h_prev, h_t) in enumerate(steps):
+            if t > 0 or h0 is not None:  # h_0 = 0 contributes nothing
+                matmul(w_hh, h_prev, out=recurrent)  # (4H, H) x (H, B)
+                add(a_t, recurrent_gm, a_t)  # a_t = P[t] + W_hh h_{t-1}
             step(a_t, c_prev, c_t, tanh_c_t, h_t)
-        return _LayerCache(x=x, gates=gates, hs=hs, cs=cs, tanh_cs=tanh_cs)
+        return _LayerCache(x_rows=x_rows, gates=gates, hs=hs, cs=cs, tanh_cs=tanh_cs)
 
     # ---------------------------------------------------------------------- backward
     def backward(
@@ -622,7 +638,7 @@ class LSTM(_RecurrentBase):
             raise RuntimeError("LSTM.backward called before forward: nothing to differentiate")
         xp, H, L = self.xp, self.hidden_size, self.num_layers
         caches, batched = self._caches, self._batched
-        T, _, B, _ = caches[0].gates.shape
+        T, _, _, B = caches[0].gates.shape
 
         out_shape = (T, B, H) if not self.batch_first else (B, T, H)
         state_shape = (L, B, H)
@@ -631,30 +647,30 @@ class LSTM(_RecurrentBase):
         d_out = self._check_grad(grad_output, out_shape, "LSTM grad_output", "output")
         dh_n = self._check_grad(grad_h_n, state_shape, "LSTM grad_h_n", "h_n")
         dc_n = self._check_grad(grad_c_n, state_shape, "LSTM grad_c_n", "c_n")
-        d_layer_out = self._to_time_major(d_out, batched)
+        d_cols = self._to_time_major(d_out, batched).transpose(0, 2, 1)  # (T, H, B) views
         if not batched and dh_n is not None:
             dh_n = dh_n[:, None, :]
         if not batched and dc_n is not None:
             dc_n = dc_n[:, None, :]
 
-        dgates = xp.empty((T, B, 4 * H), dtype=self.dtype)  # batch-major, shared by layers
+        d_gates = xp.empty((4 * H, T, B), dtype=self.dtype)  # ∂L/∂a, shared by the layers
         grad_h0 = xp.empty((L, B, H), dtype=self.dtype)
         grad_c0 = xp.empty((L, B, H), dtype=self.dtype)
         for k in reversed(range(L)):
-            d_layer_out = self._layer_backward(
+            d_cols = self._layer_backward(
                 k,
                 caches[k],
-                d_layer_out,
+                d_cols,
                 None if dh_n is None else dh_n[k],
                 None if dc_n is None else dc_n[k],
-                dgates,
+                d_gates,
                 grad_h0[k],
                 grad_c0[k],
             )
         if not batched:
             grad_h0, grad_c0 = grad_h0[:, 0], grad_c0[:, 0]
         self.grad_h_0, self.grad_c_0 = grad_h0, grad_c0
-        return self._from_time_major(d_layer_out, batched, copy=False)
+        return self._from_time_major(d_cols, batched)  # layer 0 returns (T, B, I) rows
 
     def _layer_backward(
         self,
@@ -663,7 +679,7 @@ class LSTM(_RecurrentBase):
         d_out: Array,
         dh_n: Array | None,
         dc_n: Array | None,
-        dgates: Array,
+        d_gates: Array,
         grad_h0: Array,
         grad_c0: Array,
     ) -> Array:
@@ -671,45 +687,58 @@ class LSTM(_RecurrentBase):
 
         Parameters
         ----------
-        d_out : ndarray (T, B, H)
-            ∂L/∂h_t coming from above (the loss or layer k+1), time-major.
+        d_out : ndarray (T, H, B)
+            ∂L/∂h_t coming from above (the loss or layer k+1), one (H, B) block per step.
         dh_n, dc_n : ndarray (B, H) or None
-        dgates : ndarray (T, B, 4H)
-            Work buffer, overwritten with ∂L/∂a_t (batch-major, for the products).
+        d_gates : ndarray (4H, T, B)
+            Work buffer, overwritten with ∂L/∂a; as a (4H, T*B) matrix it meets the
+            layer's inputs and states in one product each.
 
         Returns
         -------
-        ndarray (T, B, I_k): ∂L/∂x for the layer's input.
+        ∂L/∂x for the layer's input: (T, B, I) rows for layer 0, otherwise (T, H, B)
+        blocks, the ``d_out`` of the layer below.
         """
         xp, p, g, H = self.xp, self.params, self.grads, self.hidden_size
-        T, B, I_k = cache.x.shape
+        T, _, _, B = cache.gates.shape
         w_ih, w_hh = p[f"weight_ih_l{k}"], p[f"weight_hh_l{k}"]
-        gates, cs, tanh_cs = cache.gates, cache.cs, cache.tanh_cs
+        w_hh_t = xp.ascontiguousarray(w_hh.T)  # (H, 4H)
 
-        dh = xp.empty((B, H), dtype=self.dtype)
-        dh_next = grad_h0  # ∂L/∂h_t through step t+1; ends as ∂L/∂h_0
-        dc = grad_c0  # ∂L/∂c_t; ends as ∂L/∂c_0
-        dh_next[...] = 0.0 if dh_n is None else dh_n
-        dc[...] = 0.0 if dc_n is None else dc_n
-        da_gm = xp.empty((4, B, H), dtype=self.dtype)  # this step's ∂L/∂a, gate-major
-        work = xp.empty((4, B, H), dtype=self.dtype)
+        dh = xp.empty((H, B), dtype=self.dtype)
+        dh_next = xp.zeros((H, B), dtype=self.dtype)  # ∂L/∂h_t through step t+1
+        dc = xp.zeros((H, B), dtype=self.dtype)  # ∂L/∂c_t from step t+1
+        if dh_n is not None:
+            dh_next[...] = dh_n.T
+        if dc_n is not None:
+            dc[...] = dc_n.T
+        da = xp.empty((4 * H, B), dtype=self.dtype)  # this step's ∂L/∂a, contiguous
+        da_gm, work = da.reshape(4, H, B), xp.empty((4, H, B), dtype=self.dtype)
         dot, add, copyto, step = xp.dot, xp.add, xp.copyto, self._cell_step_backward
-        dgates_gm = F.gate_major(dgates, xp=xp)  # (T, 4, B, H) view of (T, B, 4H)
-        steps = zip(d_out, gates, cs[:-1], tanh_cs, dgates, dgates_gm, strict=True)
-        for d_out_t, a_t, c_prev, tanh_c_t, da_t, da_t_gm in reversed(list(steps)):
+        da_steps = d_gates.transpose(1, 0, 2)  # (T, 4H, B) views of d_gates
+        steps = zip(d_out, cache.gates, cache.cs[:-1], cache.tanh_cs, da_steps, strict=True)
+        for d_out_t, a_t, c_prev, tanh_c_t, da_t in reversed(list(steps)):
             add(d_out_t, dh_next, dh)
             step(dh, dc, a_t, c_prev, tanh_c_t, da_gm, work)
-            copyto(da_t_gm, da_gm)  # into the batch-major row block da_t (B, 4H)
-            dot(da_t, w_hh, out=dh_next)
+            dot(w_hh_t, da, out=dh_next)  # ∂L/∂h_{t-1} = W_hh^T da: (H, 4H) x (4H, B)
+            copyto(da_t, da)
+        grad_h0[...] = dh_next.T
+        grad_c0[...] = dc.T
 
-        # Weight gradients: one product each over all T*B rows.
-        dA = dgates.reshape(T * B, 4 * H)
-        xp.matmul(dA.T, cache.x.reshape(T * B, I_k), out=g[f"weight_ih_l{k}"])
-        xp.matmul(dA.T, cache.hs[:-1].reshape(T * B, H), out=g[f"weight_hh_l{k}"])
+        # Weight gradients: one product each over all T*B columns.
+        dA = d_gates.reshape(4 * H, T * B)
+        h_prev = cache.hs[:, :-1].reshape(H, T * B)
+        if cache.x_rows is not None:
+            xp.matmul(dA, cache.x_rows, out=g[f"weight_ih_l{k}"])
+        else:
+            x_below = self._caches[k - 1].hs[:, 1:].reshape(H, T * B)
+            xp.matmul(dA, x_below.T, out=g[f"weight_ih_l{k}"])
+        xp.matmul(dA, h_prev.T, out=g[f"weight_hh_l{k}"])
         if self.bias:
-            xp.sum(dA, axis=0, out=g[f"bias_ih_l{k}"])
+            xp.sum(dA, axis=1, out=g[f"bias_ih_l{k}"])
             g[f"bias_hh_l{k}"][...] = g[f"bias_ih_l{k}"]
-        return xp.matmul(dA, w_ih).reshape(T, B, I_k)
+        if k == 0:
+            return xp.matmul(dA.T, w_ih).reshape(T, B, -1)  # rows (t, b) x I
+        return xp.matmul(w_ih.T, dA).reshape(H, T, B).transpose(1, 0, 2)
 
     # ------------------------------------------------------------------------ plots
     def activations(self, layer: int = 0) -> dict[str, np.ndarray]:
@@ -730,15 +759,19 @@ class LSTM(_RecurrentBase):
                 f"LSTM.activations: layer must be in [0, {self.num_layers}), got {layer}"
             )
         cache = self._caches[layer]
-        views = {
+        views = {  # each (T, H, B) -> (T, B, H)
             "i": cache.gates[:, 0],
             "f": cache.gates[:, 1],
             "g": cache.gates[:, 2],
             "o": cache.gates[:, 3],
             "c": cache.cs[1:],
-            "h": cache.hs[1:],
+            "h": cache.hs[:, 1:].transpose(1, 0, 2),
         }
-        return {k: self._to_numpy(v if self._batched else v[:, 0]) for k, v in views.items()}
+        out = {}
+        for name, v in views.items():
+            v = v.transpose(0, 2, 1)
+            out[name] = self._to_numpy(v if self._batched else v[:, 0])
+        return out
 
     # ------------------------------------------------------------- layout and checks
     def _layout(self, batched: bool) -> str:
@@ -785,8 +818,9 @@ class LSTM(_RecurrentBase):
             a = a.transpose(1, 0, 2)
         return self.xp.ascontiguousarray(a)
 
-    def _from_time_major(self, a: Array, batched: bool, copy: bool) -> Array:
-        """The user's layout from (T, B, ·), C-contiguous; a fresh array if ``copy``."""
+    def _from_time_major(self, a: Array, batched: bool, copy: bool = False) -> Array:
+        """The user's layout, C-contiguous, from a time-major (T, B, ·) array or view;
+        a fresh array if ``copy`` (even where ``a`` happens to be laid out already)."""
         if not batched:
             a = a[:, 0, :]
         elif self.batch_first:
