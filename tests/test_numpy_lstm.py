@@ -282,12 +282,21 @@ def test_grads_are_overwritten_not_accumulated_and_backward_can_repeat():
         np.testing.assert_allclose(lstm.grads[k], 2 * first[k], rtol=1e-12)
 
 
-def test_changing_the_returned_output_does_not_change_backward():
-    lstm, x, _, go, *_ = make_problem(5, 2, 3, 3, 1, False, False, False, np.float64)
-    out, _ = lstm(x)
+@pytest.mark.parametrize(("B", "H", "unbatched"), [(2, 3, False), (1, 1, False), (1, 1, True)])
+def test_changing_returned_arrays_does_not_change_backward_or_activations(B, H, unbatched):
+    lstm, x, _, go, *_ = make_problem(5, B, 3, H, 1, False, unbatched, False, np.float64)
+    out, (h_n, c_n) = lstm(x)
     gx = lstm.backward(go)
+    grads = {k: v.copy() for k, v in lstm.grads.items()}
+    acts = lstm.activations()
     out[...] = 123.0
+    h_n[...] = 123.0
+    c_n[...] = 123.0
     np.testing.assert_array_equal(lstm.backward(go), gx)
+    for k, v in grads.items():
+        np.testing.assert_array_equal(lstm.grads[k], v)
+    for k, v in lstm.activations().items():
+        np.testing.assert_array_equal(v, acts[k])
 
 
 def test_grad_h_0_and_grad_c_0_exist_with_zero_state():
