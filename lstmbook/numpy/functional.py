@@ -102,16 +102,26 @@ def gate_major(a: Array, *, xp: ModuleType = np) -> Array:
     return xp.swapaxes(a.reshape(*lead, B, 4, four_h // 4), -3, -2)
 
 
-def gate_activation_constants(dtype: Any, *, xp: ModuleType = np) -> tuple[Array, Array]:
-    """``(scale, shift)``, each (4, 1, 1), with ``scale ⊙ tanh(scale ⊙ a) + shift`` = i, f, g, o.
+def gate_activation_constants(
+    dtype: Any, state_shape: tuple[int, ...] = (1, 1), *, xp: ModuleType = np
+) -> tuple[Array, Array]:
+    """``(scale, shift)``, each (4, *S), with ``scale ⊙ tanh(scale ⊙ a) + shift`` = i, f, g, o.
 
     On the σ gates (i, f, o) ``scale = shift = ½``, which gives ½ tanh(a/2) + ½ = σ(a)
     exactly as :func:`sigmoid` computes it; on g ``scale = 1, shift = 0``, which gives
     tanh(a). One ``tanh`` call then serves all four gates of a (4, *S) block.
+
+    ``state_shape`` ``S`` defaults to (1, 1), which broadcasts against any 2-D state
+    shape; passing the real one gives full-size arrays, and NumPy multiplies those
+    2-4 times faster than it broadcasts.
     """
-    scale = np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype).reshape(4, 1, 1)
-    shift = np.array([0.5, 0.5, 0.0, 0.5], dtype=dtype).reshape(4, 1, 1)
-    return xp.asarray(scale), xp.asarray(shift)
+    per_gate_scale = np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype)
+    per_gate_shift = np.array([0.5, 0.5, 0.0, 0.5], dtype=dtype)
+    shape = (4, *state_shape)
+    expand = (slice(None),) + (None,) * len(state_shape)
+    scale = np.broadcast_to(per_gate_scale[expand], shape)
+    shift = np.broadcast_to(per_gate_shift[expand], shape)
+    return xp.asarray(np.ascontiguousarray(scale)), xp.asarray(np.ascontiguousarray(shift))
 
 
 def gate_nonlinearities_(
@@ -128,15 +138,15 @@ def gate_nonlinearities_(
     gates : array (4, *S), gate-major
         Pre-activations ``[a_i, a_f, a_g, a_o]`` on entry, ``[i, f, g, o]`` on return.
     scale, shift : array (4, 1, 1), optional
-        From :func:`gate_activation_constants` (made here if not given; pass them in a
-        loop to avoid remaking them every step).
+        From :func:`gate_activation_constants` (made here if not given; pass them,
+        full-size, in a loop to avoid remaking them every step).
 
     Returns
     -------
     gates (the same array)
     """
     if scale is None or shift is None:
-        scale, shift = gate_activation_constants(gates.dtype, xp=xp)
+        scale, shift = gate_activation_constants(gates.dtype, gates.shape[1:], xp=xp)
     xp.multiply(gates, scale, gates)
     xp.tanh(gates, gates)
     xp.multiply(gates, scale, gates)
@@ -180,7 +190,7 @@ def lstm_step_forward(
     """
     mul, add = xp.multiply, xp.add
     gate_nonlinearities_(gates, scale, shift, xp=xp)
-    i, f, g, o = gates
+    i, f, g, o = gates[0], gates[1], gates[2], gates[3]  # (indexing beats unpacking)
     mul(i, g, tanh_c)  # tanh_c is scratch for i g (h may be a strided view: write it once)
     mul(f, c_prev, c)
     add(c, tanh_c, c)  # c = f c_prev + i g
@@ -223,8 +233,8 @@ def lstm_step_backward(
     xp : module
     """
     mul, add, sub = xp.multiply, xp.add, xp.subtract
-    i, f, g, o = gates
-    da_i, da_f, da_g, da_o = dgates
+    i, f, g, o = gates[0], gates[1], gates[2], gates[3]
+    da_i, da_f, da_g, da_o = dgates[0], dgates[1], dgates[2], dgates[3]
     if work is None:
         work = xp.empty_like(gates)
 

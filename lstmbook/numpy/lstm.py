@@ -88,8 +88,7 @@ class _RecurrentBase:
             w = rng.uniform(-bound, bound, size=shape).astype(self.dtype)
             self.params[name] = self.xp.asarray(w)
         self.grads = {k: self.xp.zeros_like(v) for k, v in self.params.items()}
-        # σ and tanh of all four gates in one tanh call: see gate_activation_constants.
-        self._gate_scale, self._gate_shift = F.gate_activation_constants(self.dtype, xp=self.xp)
+        self._gate_shape: tuple[int, ...] | None = None  # see _use_state_shape
 
     def _set_forget_bias(self, bias_ih: str, bias_hh: str, value: float) -> None:
         """Forget-gate slice of ``bias_ih`` := ``value``, of ``bias_hh`` := 0, so that the
@@ -97,6 +96,15 @@ class _RecurrentBase:
         s_f = F.gate_slices(self.hidden_size)[1]
         self.params[bias_ih][s_f] = value
         self.params[bias_hh][s_f] = 0.0
+
+    def _use_state_shape(self, state_shape: tuple[int, ...]) -> None:
+        """Make the step constants (σ and tanh of all four gates in one tanh call, see
+        :func:`functional.gate_activation_constants`) those for states of this shape."""
+        if state_shape != self._gate_shape:
+            self._gate_scale, self._gate_shift = F.gate_activation_constants(
+                self.dtype, state_shape, xp=self.xp
+            )
+            self._gate_shape = state_shape
 
     # ---------------------------------------------------------- overridable hooks
     def _cell_step_forward(
@@ -306,6 +314,7 @@ class LSTMCell(_RecurrentBase):
         c = xp.empty((B, H), dtype=self.dtype)
         tanh_c = xp.empty_like(c)
         h = xp.empty_like(c)
+        self._use_state_shape((B, H))
         self._cell_step_forward(gates, c0, c, tanh_c, h)
         self._cache = dict(x=x2, h0=h0, c0=c0, gates=gates, tanh_c=tanh_c, batched=batched)
         if not batched:
@@ -600,6 +609,7 @@ class LSTM(_RecurrentBase):
         # The time loop: per step one matrix product and the elementwise step.
         recurrent = xp.empty((4 * H, B), dtype=self.dtype)
         recurrent_gm = recurrent.reshape(4, H, B)
+        self._use_state_shape((H, B))
         matmul, add, step = xp.matmul, xp.add, self._cell_step_forward
         h_steps = hs.transpose(1, 0, 2)  # (T+1, H, B) views of hs
         steps = zip(gates, cs[:-1], cs[1:], tanh_cs, h_steps[:-1], h_steps[1:], strict=True)
