@@ -89,6 +89,7 @@ class _RecurrentBase:
             self.params[name] = self.xp.asarray(w)
         self.grads = {k: self.xp.zeros_like(v) for k, v in self.params.items()}
         self._gate_shape: tuple[int, ...] | None = None  # see _use_state_shape
+        self._step_work: Array | None = None  # see _cell_step_backward
 
     def _set_forget_bias(self, bias_ih: str, bias_hh: str, value: float) -> None:
         """Forget-gate slice of ``bias_ih`` := ``value``, of ``bias_hh`` := 0, so that the
@@ -112,8 +113,14 @@ class _RecurrentBase:
     ) -> None:
         """Elementwise forward of one step; see :func:`functional.lstm_step_forward`.
 
-        ``gates`` (4, B, H) pre-activations in, gate values out; ``c``, ``tanh_c``, ``h``
-        (B, H) are written. A GPU subclass replaces this with one fused kernel.
+        The contract a GPU subclass's fused kernel must keep:
+
+        - ``gates`` is gate-major, (4, *S) with ``S`` the state shape -- (H, B) in
+          :class:`LSTM`, (B, H) in :class:`LSTMCell` -- C-contiguous, so gate k of state
+          element e sits at flat index ``k * n + e`` (n = B*H); pre-activations in (both
+          products and biases added), gate values i, f, g, o out.
+        - ``c_prev`` is read; ``c``, ``tanh_c``, ``h`` (shape S) are written. ``h`` may be
+          a strided view (in :class:`LSTM` it is a column of the (H, T+1, B) buffer).
         """
         F.lstm_step_forward(
             gates, c_prev, c, tanh_c, h, self._gate_scale, self._gate_shift, xp=self.xp
@@ -127,14 +134,16 @@ class _RecurrentBase:
         c_prev: Array,
         tanh_c: Array,
         dgates: Array,
-        work: Array,
     ) -> None:
         """Elementwise backward of one step; see :func:`functional.lstm_step_backward`.
 
         Reads ``dh`` (then scratch), updates ``dc`` from ∂L/∂c_t to ∂L/∂c_{t-1}, writes
-        ``dgates`` (4, B, H); ``work`` (4, B, H) is scratch. A GPU subclass replaces this
-        with one fused kernel (and may ignore ``work``).
+        ``dgates`` (4, *S), gate-major like ``gates``. A GPU subclass replaces this with
+        one fused kernel.
         """
+        work = self._step_work  # scratch, kept between steps
+        if work is None or work.shape != gates.shape:
+            work = self._step_work = self.xp.empty_like(gates)
         F.lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates, work, xp=self.xp)
 
     def _to_numpy(self, a: Array) -> np.ndarray:
@@ -375,8 +384,7 @@ class LSTMCell(_RecurrentBase):
             else self._check_grad(grad_c, shape, "LSTMCell grad_c")
         )
         dgates = xp.empty_like(gates)
-        work = xp.empty_like(gates)
-        self._cell_step_backward(dh, dc, gates, c0, cache["tanh_c"], dgates, work)
+        self._cell_step_backward(dh, dc, gates, c0, cache["tanh_c"], dgates)
 
         da = xp.empty((B, 4 * H), dtype=self.dtype)  # batch-major, for the products
         F.gate_major(da, xp=xp)[...] = dgates
@@ -722,13 +730,13 @@ class LSTM(_RecurrentBase):
         if dc_n is not None:
             dc[...] = dc_n.T
         da = xp.empty((4 * H, B), dtype=self.dtype)  # this step's ∂L/∂a, contiguous
-        da_gm, work = da.reshape(4, H, B), xp.empty((4, H, B), dtype=self.dtype)
+        da_gm = da.reshape(4, H, B)
         dot, add, copyto, step = xp.dot, xp.add, xp.copyto, self._cell_step_backward
         da_steps = d_gates.transpose(1, 0, 2)  # (T, 4H, B) views of d_gates
         steps = zip(d_out, cache.gates, cache.cs[:-1], cache.tanh_cs, da_steps, strict=True)
         for d_out_t, a_t, c_prev, tanh_c_t, da_t in reversed(list(steps)):
             add(d_out_t, dh_next, dh)
-            step(dh, dc, a_t, c_prev, tanh_c_t, da_gm, work)
+            step(dh, dc, a_t, c_prev, tanh_c_t, da_gm)
             dot(w_hh_t, da, out=dh_next)  # ∂L/∂h_{t-1} = W_hh^T da: (H, 4H) x (4H, B)
             copyto(da_t, da)
         grad_h0[...] = dh_next.T
