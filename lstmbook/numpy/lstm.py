@@ -6,20 +6,21 @@ two in both directions.
 
 How the time loop is organised (the part that makes it fast)::
 
-    forward   P = X W_ih^T + b          one matrix product for all T steps   (T*B, 4H)
-              for t:  A[t] = P[t] + h_{t-1} W_hh^T                     (B, 4H)
+    forward   P = W_ih X + b            the input projection of all T steps, one call
+              for t:  A[t] = P[t] + W_hh h_{t-1}           (4H, H) x (H, B)
                       elementwise step  -> i, f, g, o, c_t, tanh(c_t), h_t
     backward  for t = T-1 .. 0:
                       elementwise step  -> dA[t], dc_{t-1}
-                      dh_{t-1} = dA[t] W_hh                          (B, H)
-              dW_ih = dA^T X,  dW_hh = dA^T [h_0 .. h_{T-1}],  dX = dA W_ih
-                                        one matrix product each, over all T steps
+                      dh_{t-1} = W_hh^T dA[t]                 (H, 4H) x (4H, B)
+              dW_ih = dA X^T,  dW_hh = dA [h_0 .. h_{T-1}]^T,  dX = W_ih^T dA
+                                        one matrix product each, over all T*B columns
 
 Only the recurrent products are inside the loop; everything else is batched over time.
-The elementwise steps work on gate-major (4, B, H) blocks (see
-:func:`functional.gate_major`); the products produce and take batch-major (B, 4H) rows,
-and the loops move each step's block between the two layouts in the one pass that they
-make anyway.
+Inside, :class:`LSTM` works *feature-major*: a state is an (H, B) matrix, so the
+recurrent product has the shape BLAS runs fastest here (4H rows, B columns) and its
+(4H, B) result is already four contiguous gate blocks (4, H, B), the layout of the
+elementwise steps (see :mod:`.functional`). Inputs, outputs and states keep PyTorch's
+layouts at the interface.
 
 Extending to another array library (CuPy): every array is made through ``self.xp`` and
 the elementwise work of a step goes through two methods a subclass may override with
