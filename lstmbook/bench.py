@@ -4,11 +4,14 @@ Run ``python -m lstmbook.bench`` (``--quick`` for a tiny smoke run, ``--sizes T,
 for other shapes). Every backend gets the same weights (through the state dict) and the
 same input; each measurement is the median of ``--repeats`` timed runs after warm-up.
 
-Columns: forward and forward+backward times in ms; their ratio to ``torch.nn.LSTM``;
+Columns: forward and forward+backward times in ms; their ratio to ``torch.nn.LSTM``
+(``ref``; its forward runs under ``torch.no_grad()``, as inference would; its
+forward+backward computes the gradients of the weights and of the input, as ours does);
 achieved GFLOP/s, counting only matrix-product FLOPs (forward ``2·T·B·4H·(I+H)`` per
-layer, backward twice that); and two float32 NumPy GEMM ceilings measured in the same run:
-``gemm_all`` for the all-steps product (T·B, I+H) x (I+H, 4H) and ``gemm_step`` for the
-per-step recurrent product (B, H) x (H, 4H).
+layer, backward twice that); two NumPy GEMM ceilings measured in the same run: ``gemm_all``
+for the all-steps product (T·B, I+H) x (I+H, 4H) and ``gemm_step`` for the per-step
+recurrent product (4H, H) x (H, B); and the relative difference of the output from the
+reference's.
 
 On machines that set ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE`` OpenBLAS may pick slower
 kernels; for representative numbers run::
@@ -259,26 +262,28 @@ def run_benchmark(
         T, B, I, H = size
         p = make_problem(T, B, I, H, num_layers, dtype)
         ceiling_all = gemm_ceiling(T * B, I + H, 4 * H, dtype, repeats)
-        ceiling_step = gemm_ceiling(B, H, 4 * H, dtype, repeats)
-        size_rows, outputs = [], []
+        ceiling_step = gemm_ceiling(4 * H, H, B, dtype, repeats)
+        timed, outputs = [], {}
         for r in runners:
             forward, forward_backward = r.prepare(p)
-            outputs.append(np.asarray(forward()))
-            t_f = median_time(forward, repeats)
-            t_fb = median_time(forward_backward, repeats)
-            rel = float(np.linalg.norm(outputs[-1] - outputs[0]) / np.linalg.norm(outputs[0]))
-            size_rows.append(
-                Row(
-                    size,
-                    r.name,
-                    t_f,
-                    t_fb,
-                    p.forward_flops / t_f / 1e9,
-                    p.forward_backward_flops / t_fb / 1e9,
-                    rel,
-                )
+            outputs[r.name] = np.asarray(forward(), dtype=np.float64)
+            t_f, t_fb = median_time(forward, repeats), median_time(forward_backward, repeats)
+            timed.append((r.name, t_f, t_fb))
+        ref_name = BASELINE if BASELINE in outputs else runners[0].name
+        ref_out = outputs[ref_name]
+        size_rows = [
+            Row(
+                size,
+                name,
+                t_f,
+                t_fb,
+                p.forward_flops / t_f / 1e9,
+                p.forward_backward_flops / t_fb / 1e9,
+                float(np.linalg.norm(outputs[name] - ref_out) / np.linalg.norm(ref_out)),
             )
-        ref = next((row for row in size_rows if row.backend == BASELINE), size_rows[0])
+            for name, t_f, t_fb in timed
+        ]
+        ref = next(row for row in size_rows if row.backend == ref_name)
         for row in size_rows:
             print(
                 f"{','.join(map(str, size)):>16} {row.backend:>15} {row.forward_s * 1e3:9.2f} "

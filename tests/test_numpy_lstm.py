@@ -353,3 +353,13 @@ def test_lstm_cell_step_equals_one_step_of_lstm():
 def test_numpy_backend_imports_no_torch():
     code = "import sys, lstmbook.numpy; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_benchmark_runs_every_backend_and_reports_agreement(capsys):
+    from lstmbook.bench import main
+
+    rows = main(["--sizes", "3,2,4,5", "--repeats", "1"])
+    assert [r.backend for r in rows] == ["lstmbook.numpy", "torch"]
+    assert all(r.forward_s > 0 and r.forward_backward_s > 0 for r in rows)
+    assert rows[0].max_rel_diff < 1e-5  # float32 outputs agree with torch
+    assert "lstmbook.numpy" in capsys.readouterr().out
