@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from lstmbook.gradcheck import gradcheck
 from lstmbook.numpy.functional import (
     gate_activation_constants,
+    gate_derivative_offset,
     gate_major,
     gate_nonlinearities_,
     gate_slices,
@@ -136,3 +137,13 @@ def test_step_functions_keep_float32_and_allocate_nothing_visible():
     dh, dc, dgates = np.ones_like(h), np.ones_like(c), np.empty_like(gates)
     assert lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates) is None
     assert all(x.dtype == np.float32 for x in (gates, c, tanh_c, h, dc, dgates))
+
+
+def test_one_expression_gives_sigmoid_and_tanh_derivatives():
+    a = np.random.default_rng(2).standard_normal((4, 3, 5)) * 3
+    gates = gate_nonlinearities_(a.copy())
+    k = gate_derivative_offset(np.float64, (3, 5))
+    derivative = (1 - gates) * (gates + k)
+    s = 1 / (1 + np.exp(-a))
+    np.testing.assert_allclose(derivative[[0, 1, 3]], (s * (1 - s))[[0, 1, 3]], rtol=1e-12)
+    np.testing.assert_allclose(derivative[2], 1 - np.tanh(a[2]) ** 2, rtol=1e-12)

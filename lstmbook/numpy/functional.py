@@ -52,6 +52,7 @@ __all__ = [
     "gate_slices",
     "gate_major",
     "gate_activation_constants",
+    "gate_derivative_offset",
     "gate_nonlinearities_",
     "lstm_step_forward",
     "lstm_step_backward",
@@ -122,6 +123,20 @@ def gate_activation_constants(
     scale = np.broadcast_to(per_gate_scale[expand], shape)
     shift = np.broadcast_to(per_gate_shift[expand], shape)
     return xp.asarray(np.ascontiguousarray(scale)), xp.asarray(np.ascontiguousarray(shift))
+
+
+def gate_derivative_offset(
+    dtype: Any, state_shape: tuple[int, ...] = (1, 1), *, xp: ModuleType = np
+) -> Array:
+    """``K``, (4, *S): 0 on the σ blocks (i, f, o), 1 on the g block.
+
+    With it one expression gives every gate's derivative from its value A:
+    ``(1 - A)(A + K)`` is σ' = s (1 - s) where K = 0 and tanh' = (1 - g)(1 + g) where K = 1.
+    """
+    per_gate = np.array([0.0, 0.0, 1.0, 0.0], dtype=dtype)
+    expand = (slice(None),) + (None,) * len(state_shape)
+    k = np.broadcast_to(per_gate[expand], (4, *state_shape))
+    return xp.asarray(np.ascontiguousarray(k))
 
 
 def gate_nonlinearities_(
@@ -207,6 +222,7 @@ def lstm_step_backward(
     dgates: Array,
     work: Array | None = None,
     *,
+    g_offset: Array | None = None,
     xp: ModuleType = np,
 ) -> None:
     """Elementwise part of one backward step: from ∂L/∂h, ∂L/∂c to ∂L/∂a and ∂L/∂c_prev.
@@ -230,6 +246,8 @@ def lstm_step_backward(
         Out: ∂L/∂a_t, the gradient of the pre-activations ``[da_i, da_f, da_g, da_o]``.
     work : array (4, *S), optional
         Scratch space (allocated here if not given; pass it in a loop).
+    g_offset : array (4, *S), optional
+        From :func:`gate_derivative_offset` (made here if not given; pass it in a loop).
     xp : module
     """
     mul, add, sub = xp.multiply, xp.add, xp.subtract
@@ -237,6 +255,8 @@ def lstm_step_backward(
     da_i, da_f, da_g, da_o = dgates[0], dgates[1], dgates[2], dgates[3]
     if work is None:
         work = xp.empty_like(gates)
+    if g_offset is None:
+        g_offset = gate_derivative_offset(gates.dtype, gates.shape[1:], xp=xp)
 
     # 1. Into the gate values. do = dh tanh(c); dc += dh o (1 - tanh²(c)).
     mul(dh, tanh_c, da_o)  # do
@@ -251,11 +271,10 @@ def lstm_step_backward(
     mul(dc, f, dc)  # dc_prev = dc f
 
     # 2. Through the non-linearities: σ' = s (1 - s) on i, f, o; tanh' = 1 - g² on g.
-    # (1 - s is exact in floating point for s ≥ ½; s - s² would lose digits as s -> 1.)
+    # Both are (1 - A)(A + K) with K = 0 on the σ blocks and K = 1 on g: four calls for
+    # all four blocks. (1 - A is exact in floating point for A ≥ ½, so no digits are
+    # lost as A -> 1, as they would be in s - s² or 1 - g².)
     sub(1.0, gates, work)
-    mul(work, gates, work)  # s (1 - s) for all four blocks (the g block is not used)
-    mul(dgates[:2], work[:2], dgates[:2])  # da_i, da_f (adjacent blocks: one call)
-    mul(da_o, work[3], da_o)
-    mul(da_g, g, dh)  # dh is free: scratch
-    mul(dh, g, dh)
-    sub(da_g, dh, da_g)  # da_g = dg - dg g² = dg (1 - g²)
+    mul(dgates, work, dgates)  # U (1 - A)
+    add(gates, g_offset, work)
+    mul(dgates, work, dgates)  # U (1 - A)(A + K)

@@ -142,10 +142,13 @@ class _RecurrentBase:
         ``dgates`` (4, *S), gate-major like ``gates``. A GPU subclass replaces this with
         one fused kernel.
         """
-        work = self._step_work  # scratch, kept between steps
+        work = self._step_work  # scratch and constant, kept between steps
         if work is None or work.shape != gates.shape:
             work = self._step_work = self.xp.empty_like(gates)
-        F.lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates, work, xp=self.xp)
+            self._step_g_offset = F.gate_derivative_offset(self.dtype, gates.shape[1:], xp=self.xp)
+        F.lstm_step_backward(
+            dh, dc, gates, c_prev, tanh_c, dgates, work, g_offset=self._step_g_offset, xp=self.xp
+        )
 
     def _to_numpy(self, a: Array) -> np.ndarray:
         """A NumPy copy of ``a`` (a GPU subclass copies device to host here)."""
