@@ -16,6 +16,7 @@ from lstmbook.numpy.functional import (
     gate_major,
     gate_nonlinearities_,
     gate_slices,
+    gate_views,
     lstm_step_backward,
     lstm_step_forward,
     sigmoid,
@@ -147,3 +148,25 @@ def test_one_expression_gives_sigmoid_and_tanh_derivatives():
     s = 1 / (1 + np.exp(-a))
     np.testing.assert_allclose(derivative[[0, 1, 3]], (s * (1 - s))[[0, 1, 3]], rtol=1e-12)
     np.testing.assert_allclose(derivative[2], 1 - np.tanh(a[2]) ** 2, rtol=1e-12)
+
+
+def test_step_functions_accept_batch_major_gates_with_the_same_results():
+    rng = np.random.default_rng(3)
+    B, H = 3, 4
+    a = rng.standard_normal((B, 4 * H))
+    c_prev = rng.standard_normal((B, H))
+    gm, c1, tc1, h1 = run_step_forward(a, c_prev)  # gate-major (4, B, H)
+    bm = a.copy()  # batch-major (B, 4H), as x W^T gives it
+    c2, tc2, h2 = (np.empty_like(c_prev) for _ in range(3))
+    lstm_step_forward(bm, c_prev, c2, tc2, h2)
+    np.testing.assert_array_equal(np.stack(gate_views(bm)), gm)
+    for x, y in [(c1, c2), (tc1, tc2), (h1, h2)]:
+        np.testing.assert_array_equal(x, y)
+
+    dh, dc = rng.standard_normal((B, H)), rng.standard_normal((B, H))
+    d_gm, d_bm = np.empty_like(gm), np.empty_like(bm)
+    dc1, dc2 = dc.copy(), dc.copy()
+    lstm_step_backward(dh.copy(), dc1, gm, c_prev, tc1, d_gm)
+    lstm_step_backward(dh.copy(), dc2, bm, c_prev, tc2, d_bm)
+    np.testing.assert_allclose(np.stack(gate_views(d_bm)), d_gm, rtol=1e-14)
+    np.testing.assert_allclose(dc2, dc1, rtol=1e-14)

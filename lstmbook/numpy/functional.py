@@ -50,6 +50,7 @@ import numpy as np
 __all__ = [
     "sigmoid",
     "gate_slices",
+    "gate_views",
     "gate_major",
     "gate_activation_constants",
     "gate_derivative_offset",
@@ -103,6 +104,30 @@ def gate_major(a: Array, *, xp: ModuleType = np) -> Array:
     return xp.swapaxes(a.reshape(*lead, B, 4, four_h // 4), -3, -2)
 
 
+def gate_views(gates: Array) -> tuple[Array, Array, Array, Array]:
+    """The i, f, g, o blocks of a gate array, as views.
+
+    A 3-D ``gates`` is gate-major, (4, *S): the blocks are ``gates[0..3]``. A 2-D one is
+    batch-major, (B, 4H) as ``x W^T`` produces it: the blocks are its column slices
+    (strided, so NumPy is slower on them; the step functions accept both layouts).
+    """
+    if gates.ndim == 3:
+        return gates[0], gates[1], gates[2], gates[3]  # (indexing beats unpacking)
+    s_i, s_f, s_g, s_o = gate_slices(gates.shape[-1] // 4)
+    return gates[:, s_i], gates[:, s_f], gates[:, s_g], gates[:, s_o]
+
+
+def _per_gate_constant(values: list[float], gates: Array, xp: ModuleType) -> Array:
+    """``values[k]`` on every entry of gate k, shaped like ``gates`` (or, batch-major,
+    as a (4H,) row that broadcasts against it)."""
+    v = np.array(values, dtype=gates.dtype)
+    if gates.ndim == 3:
+        const = np.broadcast_to(v[:, None, None], gates.shape)
+    else:
+        const = np.repeat(v, gates.shape[-1] // 4)
+    return xp.asarray(np.ascontiguousarray(const))
+
+
 def gate_activation_constants(
     dtype: Any, state_shape: tuple[int, ...] = (1, 1), *, xp: ModuleType = np
 ) -> tuple[Array, Array]:
@@ -150,18 +175,19 @@ def gate_nonlinearities_(
 
     Parameters
     ----------
-    gates : array (4, *S), gate-major
+    gates : array (4, *S), gate-major, or (B, 4H), batch-major (see :func:`gate_views`)
         Pre-activations ``[a_i, a_f, a_g, a_o]`` on entry, ``[i, f, g, o]`` on return.
-    scale, shift : array (4, 1, 1), optional
-        From :func:`gate_activation_constants` (made here if not given; pass them,
-        full-size, in a loop to avoid remaking them every step).
+    scale, shift : array (4, *S), optional
+        From :func:`gate_activation_constants`, for gate-major gates (made here if not
+        given, for either layout; pass them in a loop to avoid remaking them each step).
 
     Returns
     -------
     gates (the same array)
     """
     if scale is None or shift is None:
-        scale, shift = gate_activation_constants(gates.dtype, gates.shape[1:], xp=xp)
+        scale = _per_gate_constant([0.5, 0.5, 1.0, 0.5], gates, xp)
+        shift = _per_gate_constant([0.5, 0.5, 0.0, 0.5], gates, xp)
     xp.multiply(gates, scale, gates)
     xp.tanh(gates, gates)
     xp.multiply(gates, scale, gates)
@@ -186,7 +212,7 @@ def lstm_step_forward(
 
     Parameters
     ----------
-    gates : array (4, *S), gate-major
+    gates : array (4, *S), gate-major, or (B, 4H), batch-major (see :func:`gate_views`)
         In: pre-activations ``[a_i, a_f, a_g, a_o]`` (both matrix products and both
         biases already added). Out: gate values ``[i, f, g, o]`` (kept for the backward
         pass and for plots).
@@ -199,13 +225,13 @@ def lstm_step_forward(
         Out: ``tanh(c)`` (kept for the backward pass).
     h : array S
         Out: new hidden state ``o ⊙ tanh(c)``.
-    scale, shift : array (4, 1, 1), optional
+    scale, shift : array (4, *S), optional
         From :func:`gate_activation_constants`, to save remaking them each step.
     xp : module
     """
     mul, add = xp.multiply, xp.add
     gate_nonlinearities_(gates, scale, shift, xp=xp)
-    i, f, g, o = gates[0], gates[1], gates[2], gates[3]  # (indexing beats unpacking)
+    i, f, g, o = gate_views(gates)
     mul(i, g, tanh_c)  # tanh_c is scratch for i g (h may be a strided view: write it once)
     mul(f, c_prev, c)
     add(c, tanh_c, c)  # c = f c_prev + i g
@@ -236,27 +262,28 @@ def lstm_step_backward(
     dc : array S
         In: ∂L/∂c_t arriving from step t+1 (not yet including the path through h_t).
         Out: ∂L/∂c_{t-1}.
-    gates : array (4, *S), gate-major
+    gates : array (4, *S), gate-major, or (B, 4H), batch-major (see :func:`gate_views`)
         Gate values ``[i, f, g, o]`` of step t (from :func:`lstm_step_forward`).
     c_prev : array S
         Cell state c_{t-1}.
     tanh_c : array S
         ``tanh(c_t)``.
-    dgates : array (4, *S), gate-major
+    dgates : array, the layout and shape of ``gates``
         Out: ∂L/∂a_t, the gradient of the pre-activations ``[da_i, da_f, da_g, da_o]``.
-    work : array (4, *S), optional
+    work : array shaped like ``gates``, optional
         Scratch space (allocated here if not given; pass it in a loop).
     g_offset : array (4, *S), optional
-        From :func:`gate_derivative_offset` (made here if not given; pass it in a loop).
+        From :func:`gate_derivative_offset`, for gate-major gates (made here if not
+        given, for either layout; pass it in a loop).
     xp : module
     """
     mul, add, sub = xp.multiply, xp.add, xp.subtract
-    i, f, g, o = gates[0], gates[1], gates[2], gates[3]
-    da_i, da_f, da_g, da_o = dgates[0], dgates[1], dgates[2], dgates[3]
+    i, f, g, o = gate_views(gates)
+    da_i, da_f, da_g, da_o = gate_views(dgates)
     if work is None:
         work = xp.empty_like(gates)
     if g_offset is None:
-        g_offset = gate_derivative_offset(gates.dtype, gates.shape[1:], xp=xp)
+        g_offset = _per_gate_constant([0.0, 0.0, 1.0, 0.0], gates, xp)
 
     # 1. Into the gate values. do = dh tanh(c); dc += dh o (1 - tanh²(c)).
     mul(dh, tanh_c, da_o)  # do
