@@ -25,13 +25,14 @@ and, for the backward pass, with ``dh = ∂L/∂h`` and ``dc = ∂L/∂c`` arriv
 (the matrix products ``dh_prev = da W_hh`` and the weight gradients are left to the caller,
 who batches them over time).
 
-Layout. The step functions take the gates *gate-major*: an array of shape (4, ...) whose
-``gates[0..3]`` are the i, f, g, o blocks, each shaped like the states. NumPy is several
-times faster on such contiguous blocks than on the strided column slices of a
-batch-major (B, 4H) array. The maths is elementwise, so the block shape itself is free:
-:class:`~lstmbook.numpy.LSTMCell` uses (4, B, H) (:func:`gate_major` gives that view of a
-(B, 4H) array), :class:`~lstmbook.numpy.LSTM` uses (4, H, B), the layout its matrix
-products produce.
+Layout. The step functions take the gates in either of two layouts (:func:`gate_views`):
+*batch-major* (B, 4H), each row ``[a_i | a_f | a_g | a_o]`` as ``x W^T`` produces it, or
+*gate-major* (4, *S), whose ``gates[0..3]`` are the i, f, g, o blocks, each shaped like
+the states. NumPy is several times faster on the contiguous gate-major blocks than on the
+strided column slices of a batch-major array, so the library uses gate-major: the maths is
+elementwise, so the block shape is free: :class:`~lstmbook.numpy.LSTMCell` uses (4, B, H)
+(:func:`gate_major` gives that view of a (B, 4H) array), :class:`~lstmbook.numpy.LSTM`
+uses (4, H, B), the layout its matrix products produce.
 
 Speed. On small arrays NumPy's cost is per call (≈ 0.2 µs), not per element, so the step
 functions make as few calls as they can: all four non-linearities in one ``tanh`` over
