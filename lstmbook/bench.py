@@ -232,9 +232,11 @@ def run_benchmark(
     dtype=np.float32,
     repeats: int = 7,
     runners: Sequence[Runner] | None = None,
-    out=sys.stdout,
+    out=None,
 ) -> list[Row]:
-    """Time every available runner at every size; print the table; return its rows."""
+    """Time every available runner at every size; print the table to ``out`` (default:
+    the current ``sys.stdout``); return its rows."""
+    out = sys.stdout if out is None else out
     runners = [r for r in (RUNNERS if runners is None else runners) if r.available()]
     threads = blas_threads()
     if _torch_available():
