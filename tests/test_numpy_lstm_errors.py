@@ -211,3 +211,15 @@ def test_cell_input_dtype_different_from_weights_is_refused():
     cell = LSTMCell(3, 4, dtype=np.float32)
     with pytest.raises(TypeError, match=r"dtype float64 does not match the LSTMCell weights"):
         cell(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LSTM(3, 4, bias=False, forget_bias=1.0),
+        lambda: LSTMCell(3, 4, bias=False, forget_bias=1.0),
+    ],
+)
+def test_forget_bias_without_bias_is_refused(make):
+    with pytest.raises(ValueError, match="forget_bias needs bias=True"):
+        make()

@@ -95,6 +95,8 @@ class _RecurrentBase:
     def _set_forget_bias(self, bias_ih: str, bias_hh: str, value: float) -> None:
         """Forget-gate slice of ``bias_ih`` := ``value``, of ``bias_hh`` := 0, so that the
         forget gate starts near σ(value) (Jozefowicz et al., 2015, suggest 1.0)."""
+        if not self.bias:
+            raise ValueError("forget_bias needs bias=True (there is no bias to set)")
         s_f = F.gate_slices(self.hidden_size)[1]
         self.params[bias_ih][s_f] = value
         self.params[bias_hh][s_f] = 0.0
@@ -276,7 +278,7 @@ class LSTMCell(_RecurrentBase):
         if self.bias:
             shapes |= {"bias_ih": (4 * H,), "bias_hh": (4 * H,)}
         self._init_params(shapes, seed)
-        if forget_bias is not None and self.bias:
+        if forget_bias is not None:
             self._set_forget_bias("bias_ih", "bias_hh", float(forget_bias))
         self._cache: dict[str, Any] | None = None
         self.grad_h_0: Array | None = None
@@ -521,7 +523,7 @@ class LSTM(_RecurrentBase):
                 shapes[f"bias_ih_l{k}"] = (4 * H,)
                 shapes[f"bias_hh_l{k}"] = (4 * H,)
         self._init_params(shapes, seed)
-        if forget_bias is not None and self.bias:
+        if forget_bias is not None:
             for k in range(self.num_layers):
                 self._set_forget_bias(f"bias_ih_l{k}", f"bias_hh_l{k}", float(forget_bias))
         self._caches: list[_LayerCache] | None = None
