@@ -115,9 +115,9 @@ def rendered_pages(built_book, browser) -> dict[str, dict]:
         requests, failed = [], []
         page.on("request", lambda r, requests=requests: requests.append(r.url))
         page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
-        page.goto(path.as_uri(), wait_until="load")
-        mathjax = page.evaluate(WAIT_FOR_MATHJAX)
-        page.wait_for_load_state("networkidle")
+        page.set_default_timeout(120_000)  # a loaded CI machine can be slow
+        page.goto(path.as_uri(), wait_until="load")  # "load" waits for every image
+        mathjax = page.evaluate(WAIT_FOR_MATHJAX)  # resolves once all math is typeset
         info = page.evaluate(INSPECT_PAGE)
         info.update(mathjax=mathjax, requests=requests, failed=failed)
         results[rel] = info

@@ -65,7 +65,9 @@ def assert_agree(a: dict, b: dict, what: str) -> None:
 
 def three_lstms_from_numpy(I, H, L, bias, batch_first, seed):
     """NumPy LSTM with its own init; its state dict loaded into both torch LSTMs."""
-    np_lstm = lnp.LSTM(I, H, L, bias=bias, batch_first=batch_first, seed=seed, forget_bias=1.0)
+    np_lstm = lnp.LSTM(
+        I, H, L, bias=bias, batch_first=batch_first, seed=seed, forget_bias=1.0 if bias else None
+    )
     ours = lt.LSTM(I, H, L, bias=bias, batch_first=batch_first, dtype=torch.float64)
     ref = torch.nn.LSTM(I, H, L, bias=bias, batch_first=batch_first, dtype=torch.float64)
     state = to_torch_state_dict(np_lstm.state_dict())
