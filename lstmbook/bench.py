@@ -1,7 +1,9 @@
-"""Benchmark: ``lstmbook.numpy.LSTM`` against ``torch.nn.LSTM`` on the CPU.
+"""Benchmark: ``lstmbook.numpy.LSTM`` and ``lstmbook.torch.LSTM`` against ``torch.nn.LSTM``
+on the CPU, then (where CuPy and a GPU are usable) ``lstmbook.cupy`` against cuDNN.
 
 Run ``python -m lstmbook.bench`` (``--quick`` for a tiny smoke run, ``--sizes T,B,I,H ...``
-for other shapes). Every backend gets the same weights (through the state dict) and the
+for other shapes, ``--compile`` to add ``torch.compile``, ``--no-gpu`` to skip the GPU
+table). Every backend gets the same weights (through the state dict) and the
 same input; each measurement is the median of ``--repeats`` timed runs after warm-up.
 
 Columns: forward and forward+backward times in ms; their ratio to ``torch.nn.LSTM``
@@ -34,7 +36,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Problem", "Runner", "RUNNERS", "run_benchmark", "main"]
+__all__ = [
+    "Problem",
+    "Runner",
+    "Row",
+    "RUNNERS",
+    "COMPILED_RUNNER",
+    "make_problem",
+    "median_time",
+    "parse_size",
+    "run_benchmark",
+    "gpu_table",
+    "main",
+]
 
 DEFAULT_SIZES = [(100, 32, 64, 128), (50, 64, 256, 256), (35, 128, 512, 512), (1000, 1, 32, 64)]
 QUICK_SIZES = [(20, 4, 8, 16), (50, 1, 4, 8)]
@@ -144,6 +158,37 @@ def _torch_prepare(p: Problem):
     return forward, forward_backward
 
 
+def _lstmbook_torch_runner(compiled: bool):
+    """``lstmbook.torch.LSTM`` (explicit gates, autograd backward), eager or compiled."""
+
+    def prepare(p: Problem):
+        import torch
+
+        from lstmbook.torch import LSTM
+
+        dtype = {np.float32: torch.float32, np.float64: torch.float64}[p.dtype.type]
+        lstm = LSTM(p.I, p.H, p.num_layers, dtype=dtype)
+        lstm.load_state_dict({k: torch.from_numpy(v) for k, v in p.state_dict.items()})
+        run = torch.compile(lstm) if compiled else lstm
+        x = torch.from_numpy(p.x)
+        grad_output = torch.from_numpy(p.grad_output)
+
+        def forward():
+            with torch.no_grad():
+                return run(x)[0].numpy()
+
+        def forward_backward():
+            for q in lstm.parameters():
+                q.grad = None
+            out = run(x.detach().requires_grad_(True))[0]
+            out.backward(grad_output)
+            return out.detach().numpy()
+
+        return forward, forward_backward
+
+    return prepare
+
+
 def _torch_threads() -> str:
     import torch
 
@@ -154,8 +199,13 @@ def _torch_threads() -> str:
 #: not ``BASELINE``. Other backends (lstmbook.torch, lstmbook.cupy) append here.
 RUNNERS: list[Runner] = [
     Runner("lstmbook.numpy", _numpy_prepare),
+    Runner("lstmbook.torch", _lstmbook_torch_runner(False), _torch_available),
     Runner("torch", _torch_prepare, _torch_available, _torch_threads),
 ]
+
+#: ``torch.compile`` of ``lstmbook.torch.LSTM``: opt-in (``--compile``), since the Python
+#: loop over time steps is unrolled when traced, and compiling takes long for large T.
+COMPILED_RUNNER = Runner("lstmbook.torch compiled", _lstmbook_torch_runner(True), _torch_available)
 
 
 def median_time(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
@@ -253,7 +303,7 @@ def run_benchmark(
         print(note, file=out)
 
     header = (
-        f"{'T,B,I,H':>16} {'backend':>15} {'fwd ms':>9} {'f+b ms':>9} {'fwd/ref':>7} "
+        f"{'T,B,I,H':>16} {'backend':>23} {'fwd ms':>9} {'f+b ms':>9} {'fwd/ref':>7} "
         f"{'f+b/ref':>7} {'fwd GF/s':>8} {'f+b GF/s':>8} {'gemm_all':>8} {'gemm_step':>9} "
         f"{'max rel diff':>12}"
     )
@@ -288,7 +338,7 @@ def run_benchmark(
         ref = next(row for row in size_rows if row.backend == ref_name)
         for row in size_rows:
             print(
-                f"{','.join(map(str, size)):>16} {row.backend:>15} {row.forward_s * 1e3:9.2f} "
+                f"{','.join(map(str, size)):>16} {row.backend:>23} {row.forward_s * 1e3:9.2f} "
                 f"{row.forward_backward_s * 1e3:9.2f} {row.forward_s / ref.forward_s:7.2f} "
                 f"{row.forward_backward_s / ref.forward_backward_s:7.2f} "
                 f"{row.forward_gflops:8.1f} {row.forward_backward_gflops:8.1f} "
@@ -300,7 +350,7 @@ def run_benchmark(
     return rows
 
 
-def _parse_size(text: str) -> tuple[int, int, int, int]:
+def parse_size(text: str) -> tuple[int, int, int, int]:
     parts = text.split(",")
     if len(parts) != 4 or not all(s.strip().isdigit() and int(s) > 0 for s in parts):
         raise argparse.ArgumentTypeError(f"a size is T,B,I,H with positive integers, got {text!r}")
@@ -312,15 +362,47 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
         prog="python -m lstmbook.bench", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
-    parser.add_argument("--sizes", nargs="+", type=_parse_size, metavar="T,B,I,H")
+    parser.add_argument("--sizes", nargs="+", type=parse_size, metavar="T,B,I,H")
     parser.add_argument("--layers", type=int, default=1, help="num_layers (default 1)")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per median (≥ 1)")
+    parser.add_argument(
+        "--compile", action="store_true", help="add torch.compile(lstmbook.torch.LSTM)"
+    )
+    parser.add_argument(
+        "--no-gpu", action="store_true", help="skip the GPU table (lstmbook.cupy vs cuDNN)"
+    )
     args = parser.parse_args(argv)
     sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
-    return run_benchmark(
-        sizes, num_layers=args.layers, dtype=np.dtype(args.dtype), repeats=max(1, args.repeats)
+    runners = RUNNERS + ([COMPILED_RUNNER] if args.compile else [])
+    repeats = max(1, args.repeats)
+    rows = run_benchmark(
+        sizes,
+        num_layers=args.layers,
+        dtype=np.dtype(args.dtype),
+        repeats=repeats,
+        runners=runners,
     )
+    if not args.no_gpu:
+        rows += gpu_table(quick=args.quick, num_layers=args.layers, repeats=repeats)
+    return rows
+
+
+def gpu_table(*, quick: bool, num_layers: int, repeats: int) -> list[Row]:
+    """The GPU benchmark (``lstmbook.cupy.bench``) where CuPy and a GPU are usable; else a
+    line saying why it was skipped."""
+    from lstmbook.backends import backend_status
+
+    status = backend_status("cupy")
+    print()
+    if not status.usable:
+        print(f"GPU table skipped: {status.reason}")
+        return []
+    from lstmbook.cupy.bench import gpu_benchmark
+
+    sizes = QUICK_SIZES if quick else None
+    kwargs = {"sizes": sizes} if sizes else {}
+    return gpu_benchmark(num_layers=num_layers, repeats=repeats, **kwargs)
 
 
 if __name__ == "__main__":

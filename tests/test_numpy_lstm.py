@@ -358,8 +358,15 @@ def test_numpy_backend_imports_no_torch():
 def test_benchmark_runs_every_backend_and_reports_agreement(capsys):
     from lstmbook.bench import main
 
-    rows = main(["--sizes", "3,2,4,5", "--repeats", "1"])
-    assert [r.backend for r in rows] == ["lstmbook.numpy", "torch"]
+    rows = main(["--sizes", "3,2,4,5", "--repeats", "1", "--compile"])
+    names = ["lstmbook.numpy", "lstmbook.torch", "torch", "lstmbook.torch compiled"]
+    assert [r.backend for r in rows] == names
     assert all(r.forward_s > 0 and r.forward_backward_s > 0 for r in rows)
-    assert rows[0].max_rel_diff < 1e-5  # float32 outputs agree with torch
-    assert "lstmbook.numpy" in capsys.readouterr().out
+    assert all(r.max_rel_diff < 1e-5 for r in rows)  # float32 outputs agree with torch
+    out = capsys.readouterr().out
+    assert "lstmbook.numpy" in out
+    # without a usable GPU the GPU table is skipped with the reason, not silently
+    from lstmbook.backends import backend_status
+
+    if not backend_status("cupy").usable:
+        assert "GPU table skipped: " in out

@@ -182,16 +182,46 @@ def train(
         If the loss becomes NaN or infinite.
     """
     epochs = check_positive_int(epochs, "epochs")
+    check_clip_norm(clip_norm)
+    return run_epochs(
+        lambda x, y: train_step(model, loss_fn, optimizer, x, y, clip_norm=clip_norm),
+        batches,
+        epochs=epochs,
+        progress=progress,
+        validate=None if val_data is None else lambda: evaluate(model, loss_fn, *val_data),
+    )
+
+
+def check_clip_norm(clip_norm: float | None) -> None:
     if clip_norm is not None and not clip_norm > 0:
         raise ValueError(f"clip_norm must be positive or None, got {clip_norm}")
+
+
+def run_epochs(
+    step: Callable[[Any, Any], tuple[float, float]],
+    batches: Iterable | Callable[[], Iterable],
+    *,
+    epochs: int,
+    progress: bool = True,
+    validate: Callable[[], float] | None = None,
+    before_epoch: Callable[[], object] | None = None,
+) -> History:
+    """The training loop shared by the NumPy and PyTorch helpers.
+
+    ``step(x, y) -> (loss, grad_norm)`` trains on one batch; ``validate()`` returns the
+    validation loss after each epoch; ``before_epoch()`` runs before each (e.g. to put a
+    torch model in training mode). A tqdm bar shows the running loss.
+    """
     history = History()
     total = epochs * len(batches) if hasattr(batches, "__len__") else None
     start = time.perf_counter()
     with tqdm(total=total, disable=not progress, unit="step") as bar:
         for epoch in range(epochs):
+            if before_epoch is not None:
+                before_epoch()
             epoch_losses = []
             for x, y in batches() if callable(batches) else batches:
-                loss, norm = train_step(model, loss_fn, optimizer, x, y, clip_norm=clip_norm)
+                loss, norm = step(x, y)
                 epoch_losses.append(loss)
                 history.grad_norm.append(norm)
                 bar.update()
@@ -199,12 +229,12 @@ def train(
             if not epoch_losses:
                 raise ValueError(
                     f"batches yielded nothing in epoch {epoch + 1}; pass a list, "
-                    "batch_iterator(...) or a callable returning fresh batches"
+                    "batch_iterator(...), a DataLoader or a callable returning fresh batches"
                 )
             history.loss.extend(epoch_losses)
             history.epoch_loss.append(float(np.mean(epoch_losses)))
-            if val_data is not None:
-                history.val_loss.append(evaluate(model, loss_fn, *val_data))
+            if validate is not None:
+                history.val_loss.append(validate())
                 bar.set_postfix(loss=f"{loss:.4g}", val=f"{history.val_loss[-1]:.4g}")
     history.seconds = time.perf_counter() - start
     return history

@@ -15,18 +15,16 @@ The same shape as :func:`lstmbook.numpy.train.train`, and it returns the same
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from lstmbook._checks import check_positive_int
 from lstmbook.backends import BackendUnavailableError, backend_status
-from lstmbook.numpy.train import History
+from lstmbook.numpy.train import History, check_clip_norm, run_epochs
 
 __all__ = ["History", "resolve_device", "to_device", "train_step", "evaluate", "train"]
 
@@ -210,33 +208,19 @@ def train(
         If the loss becomes NaN or infinite.
     """
     epochs = check_positive_int(epochs, "epochs")
-    if clip_norm is not None and not clip_norm > 0:
-        raise ValueError(f"clip_norm must be positive or None, got {clip_norm}")
+    check_clip_norm(clip_norm)
     device = resolve_device(device)
     model.to(device)
-    history = History()
-    total = epochs * len(batches) if hasattr(batches, "__len__") else None
-    start = time.perf_counter()
-    with tqdm(total=total, disable=not progress, unit="step") as bar:
-        for epoch in range(epochs):
-            model.train()
-            epoch_losses = []
-            for x, y in batches() if callable(batches) else batches:
-                x, y = to_device(x, device), to_device(y, device)
-                loss, norm = train_step(model, loss_fn, optimizer, x, y, clip_norm=clip_norm)
-                epoch_losses.append(loss)
-                history.grad_norm.append(norm)
-                bar.update()
-                bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
-            if not epoch_losses:
-                raise ValueError(
-                    f"batches yielded nothing in epoch {epoch + 1}; pass a list, a DataLoader "
-                    "or a callable returning fresh batches"
-                )
-            history.loss.extend(epoch_losses)
-            history.epoch_loss.append(float(np.mean(epoch_losses)))
-            if val_data is not None:
-                history.val_loss.append(evaluate(model, loss_fn, val_data))
-                bar.set_postfix(loss=f"{loss:.4g}", val=f"{history.val_loss[-1]:.4g}")
-    history.seconds = time.perf_counter() - start
-    return history
+
+    def step(x, y):
+        x, y = to_device(x, device), to_device(y, device)
+        return train_step(model, loss_fn, optimizer, x, y, clip_norm=clip_norm)
+
+    return run_epochs(
+        step,
+        batches,
+        epochs=epochs,
+        progress=progress,
+        validate=None if val_data is None else lambda: evaluate(model, loss_fn, val_data),
+        before_epoch=model.train,
+    )
