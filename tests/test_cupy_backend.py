@@ -45,11 +45,14 @@ def scaled_error(a, b) -> float:
     return float(np.max(np.abs(a - b)) / max(1.0, float(np.max(np.abs(b)))))
 
 
-def step_inputs(B, H, dtype, seed, scale=2.0):
-    """Pre-activations (B, 4H), c_prev, dh, dc (B, H)."""
+def step_inputs(S, dtype, seed, scale=2.0):
+    """Gate-major pre-activations (4, *S), and c_prev, dh, dc of the state shape S.
+
+    ``S`` is (H, B) as in ``LSTM`` or (B, H) as in ``LSTMCell``: the kernels do not care.
+    """
     rng = np.random.default_rng(seed)
-    a = (scale * rng.standard_normal((B, 4 * H))).astype(dtype)
-    c_prev, dh, dc = ((scale * rng.standard_normal((B, H))).astype(dtype) for _ in range(3))
+    a = (scale * rng.standard_normal((4, *S))).astype(dtype)
+    c_prev, dh, dc = ((scale * rng.standard_normal(S)).astype(dtype) for _ in range(3))
     return a, c_prev, dh, dc
 
 
@@ -70,14 +73,13 @@ def run_backward(step, dh, dc, gates, c_prev, tanh_c, **kw):
 # ============================================================ 1. the formulas, on the CPU
 @settings(max_examples=40, deadline=None)
 @given(
-    B=st.integers(1, 9),
-    H=st.integers(1, 17),
+    S=st.tuples(st.integers(1, 17), st.integers(1, 9)),
     dtype=st.sampled_from([np.float32, np.float64]),
     scale=st.sampled_from([0.1, 1.0, 4.0]),
     seed=st.integers(0, 2**16),
 )
-def test_formula_table_matches_functional_forward_and_backward(B, H, dtype, scale, seed):
-    a, c_prev, dh, dc = step_inputs(B, H, dtype, seed, scale)
+def test_formula_table_matches_functional_forward_and_backward(S, dtype, scale, seed):
+    a, c_prev, dh, dc = step_inputs(S, dtype, seed, scale)
     ours = run_forward(kernels.reference_step_forward, a, c_prev)
     ref = run_forward(F.lstm_step_forward, a, c_prev)
     for name, x, y in zip(("gates", "c", "tanh_c", "h"), ours, ref, strict=True):
@@ -93,11 +95,11 @@ def test_formula_table_matches_functional_forward_and_backward(B, H, dtype, scal
 
 
 def test_formula_table_against_the_textbook_formulas():
-    a, c_prev, dh, dc = step_inputs(3, 4, np.float64, seed=0)
+    a, c_prev, dh, dc = step_inputs((4, 3), np.float64, seed=0)  # S = (H, B) = (4, 3)
     gates, c, tanh_c, h = run_forward(kernels.reference_step_forward, a, c_prev)
     s = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
-    i, f, g, o = s(a[:, :4]), s(a[:, 4:8]), np.tanh(a[:, 8:12]), s(a[:, 12:])
-    np.testing.assert_allclose(gates, np.concatenate([i, f, g, o], axis=1), rtol=1e-13)
+    i, f, g, o = s(a[0]), s(a[1]), np.tanh(a[2]), s(a[3])
+    np.testing.assert_allclose(gates, np.stack([i, f, g, o]), rtol=1e-13)
     np.testing.assert_allclose(c, f * c_prev + i * g, rtol=1e-13)
     np.testing.assert_allclose(h, o * np.tanh(f * c_prev + i * g), rtol=1e-13)
 
@@ -106,18 +108,23 @@ def test_argument_order_of_the_wrappers_matches_the_specs():
     assert kernels.FORWARD.argument_names == kernels.FORWARD_ARGS
     assert kernels.BACKWARD.argument_names == kernels.BACKWARD_ARGS
     fwd = kernels.cuda_source(kernels.FORWARD)
-    assert fwd.in_params == "T c_prev, int32 H"
+    assert fwd.in_params == "T c_prev, int64 N"
     assert fwd.out_params == "raw T gates, T c, T tanh_c, T h"
     bwd = kernels.cuda_source(kernels.BACKWARD)
-    assert bwd.in_params == "T dh, T c_prev, T tanh_c, raw T gates, int32 H"
+    assert bwd.in_params == "T dh, T c_prev, T tanh_c, raw T gates, int64 N"
     assert bwd.out_params == "raw T dgates, T dc"
 
 
-def test_generated_cuda_uses_pytorch_gate_layout_and_no_double_literals():
+def test_generated_cuda_uses_the_gate_major_layout_and_no_double_literals():
+    """Gate k of state element i at k*N + i: the (4, *S) blocks of lstmbook.numpy.LSTM."""
     op = kernels.cuda_source(kernels.FORWARD).operation
+    for k, name in enumerate("ifgo"):  # PyTorch's gate order
+        assert f"v_a_{name} = gates[{k} * N + i];" in op
+        assert f"gates[{k} * N + i] = v_{name};" in op
+    op_b = kernels.cuda_source(kernels.BACKWARD).operation
     for k, name in enumerate("ifgo"):
-        assert f"v_a_{name} = gates[(4 * b + {k}) * H + j];" in op
-        assert f"gates[(4 * b + {k}) * H + j] = v_{name};" in op
+        assert f"v_{name} = gates[{k} * N + i];" in op_b
+        assert f"dgates[{k} * N + i] = v_da_{name};" in op_b
     src = kernels.cuda_source(kernels.FORWARD)
     assert "T(0.5)" in src.preamble and " 0.5" not in src.preamble.replace("T(0.5)", "")
     assert "T(1)" in kernels.cuda_source(kernels.BACKWARD).operation
@@ -136,8 +143,9 @@ def test_formulas_outside_the_small_language_are_refused(formula):
 def test_step_kernel_spec_is_checked():
     with pytest.raises(ValueError, match="undefined"):
         kernels.StepKernel("k", ("x",), None, (("y", "x * z"),), (("out", "y"),), ("g", "yyyy"))
-    with pytest.raises(ValueError, match="reserved"):
-        kernels.StepKernel("k", ("i",), None, (("y", "i"),), (("out", "y"),), ("g", "yyyy"))
+    for bad in ("i", "n", "N", "T", "_x"):  # CuPy's own names and the kernel's
+        with pytest.raises(ValueError, match="reserved"):
+            kernels.StepKernel("k", (bad,), None, (("y", bad),), (("out", "y"),), ("g", "yyyy"))
     with pytest.raises(ValueError, match="writes undefined"):
         kernels.StepKernel(
             "k", ("x",), None, (("y", "x"),), (("out", "w"),), ("g", ("y", "y", "y", "y"))
@@ -153,12 +161,24 @@ HARNESS_HEAD = """
 #define __device__
 #define __forceinline__ inline
 using std::tanh;
-// Stand-in for CuPy's CArray: a C-contiguous buffer indexed by its flat C-order index.
+// Stand-in for CuPy's CArray of a raw argument: a C-contiguous buffer indexed by its flat
+// C-order index (the launch wrappers only pass C-contiguous gate buffers).
 template <typename T> struct Raw {
   T* data;
   T& operator[](ptrdiff_t k) { return data[k]; }
   const T& operator[](ptrdiff_t k) const { return data[k]; }
 };
+// What CuPy does for a non-raw argument: element i (C order) of the loop's shape, found
+// through the array's own strides (here in elements, not bytes).
+inline ptrdiff_t strided_offset(ptrdiff_t i, int ndim, const ptrdiff_t* shape,
+                                const ptrdiff_t* strides) {
+  ptrdiff_t offset = 0;
+  for (int d = ndim - 1; d >= 0; --d) {
+    offset += (i % shape[d]) * strides[d];
+    i /= shape[d];
+  }
+  return offset;
+}
 """
 
 
@@ -168,6 +188,8 @@ def harness_source(spec: kernels.StepKernel) -> str:
     The parameters are declared as CuPy declares them (``const T &x`` for inputs, ``T &x``
     for outputs, ``raw`` ones as whole arrays, ``const`` when inputs), so a body that
     would not compile under CuPy, or writes to an input, does not compile here either.
+    Non-raw arguments are reached through their strides, as CuPy's indexer does, so
+    strided state views are run as they would be on the GPU.
     """
     src = kernels.cuda_source(spec)
     decls = []
@@ -176,32 +198,41 @@ def harness_source(spec: kernels.StepKernel) -> str:
     for k, (param, is_input) in enumerate(params):
         words = param.split()
         name, const = words[-1], "const " if is_input else ""
-        if name == "H":
-            decls.append("const int H = H_;")
+        if name == "N":
+            decls.append("const long long N = N_;")
         elif words[0] == "raw":
             decls.append(f"{const}Raw<T> {name}{{static_cast<T*>(args[{k}])}};")
         else:
-            decls.append(f"{const}T &{name} = static_cast<T*>(args[{k}])[i];")
+            offset = f"strided_offset(i, ndim, shape, strides + {k} * ndim)"
+            decls.append(f"{const}T &{name} = static_cast<T*>(args[{k}])[{offset}];")
     fn = spec.name
+    signature = "long long N, int ndim, const ptrdiff_t* shape, const ptrdiff_t* strides"
+    call = "(count, N, ndim, shape, strides, a)"
     return "\n".join(
         [
             "template <typename T>",
-            f"void {fn}(ptrdiff_t n, int H_, void** args) {{",
-            "  for (ptrdiff_t i = 0; i < n; ++i) {",
+            f"void {fn}(ptrdiff_t count, long long N_, int ndim, const ptrdiff_t* shape,",
+            "           const ptrdiff_t* strides, void** args) {",
+            "  for (ptrdiff_t i = 0; i < count; ++i) {",
             *decls,
             src.operation,
             "  }",
             "}",
-            f'extern "C" void {fn}_float(ptrdiff_t n, int H, void** a) {{ {fn}<float>(n, H, a); }}',
-            f'extern "C" void {fn}_double(ptrdiff_t n, int H, void** a) '
-            f"{{ {fn}<double>(n, H, a); }}",
+            f'extern "C" void {fn}_float(ptrdiff_t count, {signature}, void** a) '
+            f"{{ {fn}<float>{call}; }}",
+            f'extern "C" void {fn}_double(ptrdiff_t count, {signature}, void** a) '
+            f"{{ {fn}<double>{call}; }}",
         ]
     )
 
 
 @pytest.fixture(scope="module")
 def cpu_kernels(tmp_path_factory):
-    """The generated kernels compiled with the host C++ compiler; ``run(spec, **arrays)``."""
+    """The generated kernels compiled with the host C++ compiler; ``run(spec, **arrays)``.
+
+    ``run`` passes what a CuPy launch passes: N = prod(S) and the arrays, state arrays
+    with their strides (any), gate buffers as flat C-contiguous buffers.
+    """
     if CXX is None:
         pytest.skip("no C++ compiler (c++, g++ or clang++) on PATH")
     folder = tmp_path_factory.mktemp("kernels")
@@ -221,27 +252,35 @@ def cpu_kernels(tmp_path_factory):
     dll = ctypes.CDLL(str(lib))
 
     def run(spec: kernels.StepKernel, **arrays: np.ndarray) -> None:
-        H = arrays[spec.writes[0][0]].shape[-1]
-        n = arrays[spec.writes[0][0]].size
-        names = spec.argument_names  # H's slot stays empty: H is passed by value
+        S = kernels.check_step_arrays("cpu harness", spec, arrays)
+        N, ndim = int(np.prod(S)), len(S)
+        names = spec.argument_names  # N's slot stays empty: N is passed by value
         dtype = arrays[spec.writes[0][0]].dtype
-        for a in (a for a in names if a != "H"):
-            assert arrays[a].dtype == dtype and arrays[a].flags.c_contiguous, a
+        strides = np.zeros((len(names), ndim), dtype=np.intp)
+        for k, a in enumerate(names):
+            if a == "N":
+                continue
+            assert arrays[a].dtype == dtype, a
+            assert all(st % dtype.itemsize == 0 for st in arrays[a].strides), a
+            if a in spec.gate_buffers:  # raw: indexed by flat index, so C-contiguous
+                assert arrays[a].flags.c_contiguous, a
+            else:
+                strides[k] = [st // dtype.itemsize for st in arrays[a].strides]
+        shape = np.array(S, dtype=np.intp)
         ptrs = (ctypes.c_void_p * len(names))(
-            *[None if a == "H" else arrays[a].ctypes.data for a in names]
+            *[None if a == "N" else arrays[a].ctypes.data for a in names]
         )
         suffix = "float" if dtype == np.float32 else "double"
         fn = getattr(dll, f"{spec.name}_{suffix}")
-        fn.argtypes = [ctypes.c_ssize_t, ctypes.c_int, ctypes.c_void_p]
-        fn(n, H, ptrs)
+        fn.argtypes = [ctypes.c_ssize_t, ctypes.c_longlong, ctypes.c_int]
+        fn.argtypes += [ctypes.c_void_p] * 3
+        fn(N, N, ndim, shape.ctypes.data, strides.ctypes.data, ptrs)
 
     return run
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize(("B", "H"), [(1, 1), (2, 3), (5, 8), (7, 33)])
-def test_generated_c_code_run_on_the_cpu_matches_functional(cpu_kernels, B, H, dtype):
-    a, c_prev, dh, dc = step_inputs(B, H, dtype, seed=B * 100 + H)
+def c_steps(cpu_kernels):
+    """The compiled kernels as step functions with the signatures of ``functional``'s."""
 
     def c_forward(gates, c_prev, c, tanh_c, h):
         cpu_kernels(kernels.FORWARD, gates=gates, c_prev=c_prev, c=c, tanh_c=tanh_c, h=h)
@@ -249,6 +288,15 @@ def test_generated_c_code_run_on_the_cpu_matches_functional(cpu_kernels, B, H, d
     def c_backward(dh, dc, gates, c_prev, tanh_c, dgates):
         arrays = dict(dh=dh, dc=dc, gates=gates, c_prev=c_prev, tanh_c=tanh_c, dgates=dgates)
         cpu_kernels(kernels.BACKWARD, **arrays)
+
+    return c_forward, c_backward
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("S", [(1, 1), (3, 2), (8, 5), (33, 7), (7, 33)])
+def test_generated_c_code_run_on_the_cpu_matches_functional(cpu_kernels, S, dtype):
+    a, c_prev, dh, dc = step_inputs(S, dtype, seed=S[0] * 100 + S[1])
+    c_forward, c_backward = c_steps(cpu_kernels)
 
     ours = run_forward(c_forward, a, c_prev)
     ref = run_forward(F.lstm_step_forward, a, c_prev)
@@ -260,6 +308,64 @@ def test_generated_c_code_run_on_the_cpu_matches_functional(cpu_kernels, B, H, d
     ref = run_backward(F.lstm_step_backward, dh, dc, gates, c_prev, tanh_c)
     for name, x, y in zip(("dc_prev", "dgates"), ours, ref, strict=True):
         assert scaled_error(x, y) <= TOL_CPU[dtype], name
+
+
+def strided_state_views(S, seed, T=3, t=1, xp=np):
+    """State arrays (shape S) laid out as lstmbook.numpy.LSTM lays them out, and worse.
+
+    Returns ``(views, buffers)``: ``views["h"]`` is column ``t`` of an (H, T+1, B)
+    history buffer (LSTM's ``hs[:, t]``), the others are a transposed view, a reversed
+    view, and a slice out of a wider buffer; every buffer is filled with NaN first, so
+    whatever a kernel writes outside its view shows.
+    """
+    rows, cols = S
+    hs = xp.full((rows, T + 1, cols), np.nan)
+    wide = xp.full((4, rows, cols + 5), np.nan)
+    tall = xp.full((cols, rows), np.nan)
+    rev = xp.full((rows, cols), np.nan)
+    views = {
+        "h": hs[:, t],  # strides ((T+1)*cols, 1)
+        "c": wide[1, :, 2 : 2 + cols],  # a slice of a wider row
+        "tanh_c": tall.T,  # transposed: strides (1, rows)
+        "c_prev": rev[::-1, ::-1],  # negative strides
+        "dh": wide[2, :, 2 : 2 + cols],
+        "dc": wide[3, :, 2 : 2 + cols],
+    }
+    rng = np.random.default_rng(seed)
+    for name in ("c_prev", "dh", "dc"):
+        views[name][...] = xp.asarray(2.0 * rng.standard_normal(S))
+    for name, v in views.items():
+        assert v.shape == S, name
+        assert not v.flags.c_contiguous or min(S) == 1, name  # (a 1-wide view may count)
+    assert not views["h"].flags.c_contiguous
+    return views, (hs, wide, tall, rev)
+
+
+@pytest.mark.parametrize("S", [(6, 3), (3, 6), (5, 1)])
+def test_generated_c_code_indexes_strided_state_views_as_cupy_would(cpu_kernels, S):
+    """The state arguments may be strided views (LSTM's h is one): element i of each is
+    reached through its own strides, the gates through k*N + i, nothing else touched."""
+    c_forward, c_backward = c_steps(cpu_kernels)
+    views, buffers = strided_state_views(S, seed=sum(S))
+    a = np.random.default_rng(1).standard_normal((4, *S))
+    c_prev, dh, dc = (views[k].copy() for k in ("c_prev", "dh", "dc"))
+
+    gates = a.copy()
+    c_forward(gates, views["c_prev"], views["c"], views["tanh_c"], views["h"])
+    ref = run_forward(F.lstm_step_forward, a, c_prev)
+    got = (gates, views["c"], views["tanh_c"], views["h"])
+    for name, x, y in zip(("gates", "c", "tanh_c", "h"), got, ref, strict=True):
+        assert scaled_error(x, y) <= 1e-12, name
+    dgates = np.full_like(gates, np.nan)
+    c_backward(views["dh"], views["dc"], gates, views["c_prev"], views["tanh_c"], dgates)
+    ref_b = run_backward(F.lstm_step_backward, dh, dc, ref[0], c_prev, ref[2])
+    np.testing.assert_array_equal(views["dh"], dh)  # only read
+    for name, x, y in zip(("dc_prev", "dgates"), (views["dc"], dgates), ref_b, strict=True):
+        assert scaled_error(x, y) <= 1e-12, name
+
+    # Exactly the views' elements were written: the rest of every buffer is still NaN.
+    written = sum(int(np.isfinite(b).sum()) for b in buffers)
+    assert written == 6 * int(np.prod(S))
 
 
 def test_full_cuda_source_compiles_with_nvcc(tmp_path):
@@ -291,9 +397,12 @@ def test_full_cuda_source_compiles_with_nvcc(tmp_path):
                             infos.append(arginfo(2, _carray.Indexer, None, ndim, True))
                         elif p.dtype is not None:
                             infos.append(arginfo(3, _scalar.CScalar, p.dtype, 0, True))
-                        else:
-                            nd = 2 if p.raw else ndim
-                            infos.append(arginfo(1, cupy.ndarray, np.dtype(dtype), nd, contiguous))
+                        elif p.raw:  # gate buffers: (4, *S), C-contiguous (checked)
+                            infos.append(arginfo(1, cupy.ndarray, np.dtype(dtype), 3, True))
+                        else:  # state arrays: reduced to 1-D, or 2-D strided views
+                            infos.append(
+                                arginfo(1, cupy.ndarray, np.dtype(dtype), ndim, contiguous)
+                            )
                     type_map = _kernel._TypeMap((("T", np.dtype(dtype)),))
                     codes.append(
                         _kernel._get_elementwise_kernel_code(
@@ -332,11 +441,12 @@ def numpy_as_cupy(monkeypatch):
             names = spec.argument_names
             assert len(args) == len(names), (spec.name, len(args))
             arrays = dict(zip(names, args, strict=True))
-            H = arrays.pop("H")
-            assert type(H) is int
+            N = arrays.pop("N")
+            assert type(N) is int
             assert len({a.dtype for a in arrays.values()}) == 1  # CuPy insists on one T
-            for name, a in arrays.items():
-                assert a.shape[-1] == (4 * H if "gates" in name else H), name
+            S = kernels.check_step_arrays("fake launch", spec, arrays)
+            assert N == int(np.prod(S))  # the gate stride the kernel is given
+            # evaluate_step reads and writes the gates at k*N + e, as the kernel does
             kernels.evaluate_step(spec, arrays, xp=np)
             launches.append(spec.name)
 
@@ -432,14 +542,61 @@ def test_host_device_round_trips(numpy_as_cupy):
     )
 
 
-def test_fused_wrappers_check_shapes_before_indexing_by_hand(numpy_as_cupy):
-    gates, c = np.zeros((2, 12)), np.zeros((2, 3))
-    with pytest.raises(ValueError, match=r"gates must have shape \(2, 12\), got \(2, 8\)"):
-        kernels.lstm_step_forward(np.zeros((2, 8)), c, c.copy(), c.copy(), c.copy())
-    with pytest.raises(ValueError, match=r"c_prev must have shape \(2, 3\), got \(3,\)"):
+def test_fused_wrappers_check_layout_before_indexing_by_hand(numpy_as_cupy):
+    gates, c = np.zeros((4, 2, 3)), np.zeros((2, 3))  # S = (2, 3)
+    gate_major = r"gates must be gate-major \(4, \*S\) = \(4, 2, 3\)"
+    with pytest.raises(ValueError, match=gate_major + r", got \(2, 12\)"):  # batch-major
+        kernels.lstm_step_forward(np.zeros((2, 12)), c, c.copy(), c.copy(), c.copy())
+    with pytest.raises(ValueError, match=gate_major + r", got \(4, 3, 2\)"):  # other S
+        kernels.lstm_step_forward(np.zeros((4, 3, 2)), c, c.copy(), c.copy(), c.copy())
+    with pytest.raises(ValueError, match=r"c_prev must have the state shape \(2, 3\)"):
         kernels.lstm_step_forward(gates, np.zeros(3), c.copy(), c.copy(), c.copy())
-    with pytest.raises(ValueError, match=r"dgates must have shape \(2, 12\)"):
+    with pytest.raises(ValueError, match=r"dgates must be gate-major \(4, \*S\)"):
         kernels.lstm_step_backward(c, c.copy(), gates, c, c, np.zeros((2, 3)))
+    # Raw buffers are indexed by flat index: a strided gate buffer is refused ...
+    view = F.gate_major(np.zeros((2, 12)))  # (4, 2, 3), but strided
+    assert view.shape == (4, 2, 3) and not view.flags.c_contiguous
+    with pytest.raises(ValueError, match="gates must be C-contiguous"):
+        kernels.lstm_step_forward(view, c, c.copy(), c.copy(), c.copy())
+    with pytest.raises(ValueError, match="dgates must be C-contiguous"):
+        kernels.lstm_step_backward(c, c.copy(), gates, c, c, view)
+    with pytest.raises(ValueError, match="gates must be C-contiguous"):
+        kernels.reference_step_forward(view, c, c.copy(), c.copy(), c.copy())
+    # ... strided state arrays are not (CuPy reaches them through their strides).
+    assert numpy_as_cupy == []
+    kernels.lstm_step_forward(gates, c, c.copy(), c.copy(), np.zeros((3, 2)).T)
+    kernels.lstm_step_backward(c, c.copy(), gates, c, c[:, ::-1], np.zeros_like(gates))
+    assert numpy_as_cupy == ["lstmbook_lstm_step_forward", "lstmbook_lstm_step_backward"]
+
+
+def test_cupy_lstm_hooks_get_gate_major_blocks_and_a_strided_h(numpy_as_cupy, monkeypatch):
+    """What the step hooks of lstmbook.numpy.LSTM pass (the contract the kernels rely on)."""
+    seen = []
+    real_forward, real_backward = kernels.lstm_step_forward, kernels.lstm_step_backward
+
+    def spy_forward(gates, c_prev, c, tanh_c, h):
+        seen.append(("forward", gates, c_prev, c, tanh_c, h))
+        real_forward(gates, c_prev, c, tanh_c, h)
+
+    def spy_backward(dh, dc, gates, c_prev, tanh_c, dgates):
+        seen.append(("backward", gates, dgates, dh, dc, c_prev, tanh_c))
+        real_backward(dh, dc, gates, c_prev, tanh_c, dgates)
+
+    monkeypatch.setattr(kernels, "lstm_step_forward", spy_forward)
+    monkeypatch.setattr(kernels, "lstm_step_backward", spy_backward)
+    T, B, H = 4, 3, 5
+    lstm = lstmbook.cupy.LSTM(2, H, seed=0)
+    out, _ = lstm(np.ones((T, B, 2)))
+    lstm.backward(np.ones_like(out))
+    assert [s[0] for s in seen] == ["forward"] * T + ["backward"] * T
+    for kind, gates, *rest in seen:
+        assert gates.shape == (4, H, B) and gates.flags.c_contiguous, kind
+        for a in rest:
+            assert a.shape in ((4, H, B), (H, B)), kind
+        if kind == "forward":
+            assert not rest[-1].flags.c_contiguous  # h: a column of the (H, T+1, B) history
+        else:
+            assert rest[0].flags.c_contiguous  # dgates
 
 
 # ======================================================= without CuPy, or without a GPU
@@ -574,18 +731,18 @@ def cp():
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize(("B", "H"), [(1, 1), (3, 5), (64, 512), (7, 33)])
-def test_gpu_kernels_match_the_formula_table(cp, B, H, dtype):
-    a, c_prev, dh, dc = step_inputs(B, H, dtype, seed=H)
+@pytest.mark.parametrize("S", [(1, 1), (5, 3), (512, 64), (33, 7), (7, 33)])
+def test_gpu_kernels_match_the_formula_table(cp, S, dtype):
+    a, c_prev, dh, dc = step_inputs(S, dtype, seed=S[0] + S[1])
     ref = run_forward(kernels.reference_step_forward, a, c_prev)
-    gates, c, tanh_c, h = (cp.asarray(v) for v in (a, c_prev, c_prev, c_prev))
-    c_prev_d = cp.asarray(c_prev)
+    gates, c_prev_d = cp.array(a), cp.array(c_prev)  # fresh device copies
+    c, tanh_c, h = (cp.empty_like(c_prev_d) for _ in range(3))
     kernels.lstm_step_forward(gates, c_prev_d, c, tanh_c, h)
     for name, x, y in zip(("gates", "c", "tanh_c", "h"), (gates, c, tanh_c, h), ref, strict=True):
         assert x.dtype == dtype and scaled_error(cp.asnumpy(x), y) <= TOL_GPU[dtype], name
 
     ref_b = run_backward(kernels.reference_step_backward, dh, dc, ref[0], c_prev, ref[2])
-    dh_d, dc_d, dgates = cp.asarray(dh), cp.asarray(dc), cp.empty_like(gates)
+    dh_d, dc_d, dgates = cp.array(dh), cp.array(dc), cp.empty_like(gates)
     kernels.lstm_step_backward(dh_d, dc_d, gates, c_prev_d, tanh_c, dgates)
     np.testing.assert_array_equal(cp.asnumpy(dh_d), dh)  # only read
     for name, x, y in zip(("dc_prev", "dgates"), (dc_d, dgates), ref_b, strict=True):
@@ -593,22 +750,30 @@ def test_gpu_kernels_match_the_formula_table(cp, B, H, dtype):
 
 
 @pytest.mark.gpu
-def test_gpu_kernels_accept_strided_views(cp):
-    """Every argument a strided view: (B, H) column slices, gates rows of a bigger buffer."""
-    a, c_prev, dh, dc = step_inputs(4, 6, np.float64, seed=0)
+@pytest.mark.parametrize("S", [(6, 3), (3, 6), (5, 1), (300, 70)])
+def test_gpu_kernels_index_strided_state_views(cp, S):
+    """Strided state arguments (LSTM's h is a column of its history buffer, and worse),
+    C-contiguous gate buffers: the same results as contiguous copies, nothing else written."""
+    views, buffers = strided_state_views(S, seed=sum(S), xp=cp)
+    a = np.random.default_rng(1).standard_normal((4, *S))
+    c_prev, dh, dc = (cp.asnumpy(views[k]) for k in ("c_prev", "dh", "dc"))
+
+    gates = cp.array(a)
+    kernels.lstm_step_forward(gates, views["c_prev"], views["c"], views["tanh_c"], views["h"])
     ref = run_forward(kernels.reference_step_forward, a, c_prev)
-    big = cp.zeros((4, 3, 24))
-    big[:, 1] = cp.asarray(a)
-    gates = big[:, 1]  # (4, 24), rows 3*24 elements apart
-    wide = cp.zeros((4, 4, 12))
-    wide[0, :, 3:9] = cp.asarray(c_prev)
-    c_prev_view, c, tanh_c, h = (wide[k, :, 3:9] for k in range(4))
-    assert not gates.flags.c_contiguous and not c.flags.c_contiguous
-    kernels.lstm_step_forward(gates, c_prev_view, c, tanh_c, h)
-    for x, y in zip((gates, c, tanh_c, h), ref, strict=True):
-        assert scaled_error(cp.asnumpy(x), y) <= 1e-12
-    assert float(cp.abs(big[:, 0]).sum() + cp.abs(big[:, 2]).sum()) == 0.0  # nothing outside
-    assert float(cp.abs(wide[1:, :, :3]).sum() + cp.abs(wide[1:, :, 9:]).sum()) == 0.0
+    got = (gates, views["c"], views["tanh_c"], views["h"])
+    for name, x, y in zip(("gates", "c", "tanh_c", "h"), got, ref, strict=True):
+        assert scaled_error(cp.asnumpy(x), y) <= 1e-12, name
+    dgates = cp.full_like(gates, np.nan)
+    kernels.lstm_step_backward(
+        views["dh"], views["dc"], gates, views["c_prev"], views["tanh_c"], dgates
+    )
+    ref_b = run_backward(kernels.reference_step_backward, dh, dc, ref[0], c_prev, ref[2])
+    np.testing.assert_array_equal(cp.asnumpy(views["dh"]), dh)  # only read
+    for name, x, y in zip(("dc_prev", "dgates"), (views["dc"], dgates), ref_b, strict=True):
+        assert scaled_error(cp.asnumpy(x), y) <= 1e-12, name
+    written = sum(int(cp.isfinite(b).sum()) for b in buffers)
+    assert written == 6 * int(np.prod(S))  # the views' elements, nothing else
 
 
 @pytest.mark.gpu
@@ -661,18 +826,20 @@ def test_gpu_time_loop_never_synchronises(cp):
     cupyx = pytest.importorskip("cupyx")
     if not hasattr(cupyx, "allow_synchronize"):
         pytest.skip("this CuPy has no cupyx.allow_synchronize")
-    lstm = lstmbook.cupy.LSTM(8, 16, dtype=np.float32, seed=0)
-    x = cp.asarray(np.random.default_rng(0).standard_normal((10, 4, 8)), dtype=cp.float32)
+    T, B, I, H = 10, 4, 8, 16
+    lstm = lstmbook.cupy.LSTM(I, H, dtype=np.float32, seed=0)
+    x = cp.asarray(np.random.default_rng(0).standard_normal((T, B, I)), dtype=cp.float32)
     lstm(x)  # compile the kernels first (compiling may synchronise)
-    lstm.backward(cp.ones((10, 4, 16), dtype=cp.float32))
-    d_out = cp.ones((10, 4, 16), dtype=cp.float32)
+    lstm.backward(cp.ones((T, B, H), dtype=cp.float32))
+    d_out = cp.ones((T, H, B), dtype=cp.float32)  # the layer's (T, H, B) blocks
+    x_cols, x_rows = x.transpose(0, 2, 1), x.reshape(T * B, I)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # deprecated; may have false positives/negatives
         with cupyx.allow_synchronize(False):
-            cache = lstm._layer_forward(0, x, None, None)
-            dgates = cp.empty_like(cache.gates)
-            h0, c0 = cp.empty((4, 16), cp.float32), cp.empty((4, 16), cp.float32)
-            lstm._layer_backward(0, cache, d_out, None, None, dgates, h0, c0)
+            cache = lstm._layer_forward(0, x_cols, x_rows, None, None)
+            d_gates = cp.empty((4 * H, T, B), dtype=cp.float32)
+            h0, c0 = cp.empty((B, H), cp.float32), cp.empty((B, H), cp.float32)
+            lstm._layer_backward(0, cache, d_out, None, None, d_gates, h0, c0)
     cp.cuda.Device().synchronize()
 
 

@@ -1,10 +1,10 @@
 """Fused GPU kernels for one LSTM time step, generated from one table of formulas.
 
 The unfused step (:mod:`lstmbook.numpy.functional`) launches a dozen small kernels per
-time step, each reading and writing whole (B, H) arrays in GPU memory. Here the
+time step, each reading and writing whole state-sized arrays in GPU memory. Here the
 elementwise work of a step is *one* kernel each way, in the spirit of Chainer's
-``chainer/functions/activation/lstm.py``: one thread per (b, j), reading the four
-pre-activations of unit j in row b, writing the four gate values back, and c, tanh(c), h.
+``chainer/functions/activation/lstm.py``: one thread per element of the state, reading
+that element's four pre-activations, writing its four gate values back, and c, tanh(c), h.
 
 The maths is written once, as a table of formulas in a tiny expression language (names,
 numbers, ``+ - *``, ``tanh`` and the helper ``sigmoid``)::
@@ -28,9 +28,26 @@ and the table is read two ways:
   parsed formulas with NumPy (or any ``xp``), so the maths of the kernels is tested on the
   CPU, without CuPy.
 
-Layout: gate buffers are (B, 4H) in PyTorch's order i, f, g, o, so gate k of unit j in row
-b sits at ``gates[b, k*H + j]``, flat index ``(4*b + k)*H + j``. (Chainer interleaves
-the gates, ``[b, 4*j + k]``: a different layout, not used here.)
+Layout: the contract of the step hooks of :mod:`lstmbook.numpy.lstm`. The states (c_prev,
+c, tanh_c, h, dh, dc) all have one shape ``S`` -- (H, B) inside ``LSTM``, (B, H) in
+``LSTMCell``; the kernel does not care which -- and ``N = prod(S)`` elements. The gate
+buffers are *gate-major* and C-contiguous, (4, *S) in PyTorch's order i, f, g, o: four
+state-shaped blocks one after another, so gate k of the state element with C-order flat
+index ``e`` sits at flat index ``k*N + e``. The kernel's loop index ``i`` runs over the N
+elements of ``S`` in C order:
+
+* the state arrays are ordinary (non-raw) ``ElementwiseKernel`` arguments, which CuPy
+  addresses through each array's own shape and strides: they may be strided views (in
+  ``LSTM``, ``h`` is a column of the (H, T+1, B) history buffer);
+* the gate buffers are ``raw`` arguments, indexed by hand as ``gates[k * N + i]``.
+  The launch wrappers require them to be C-contiguous (4, *S) and raise ``ValueError``
+  otherwise: then ``k * N + i`` *is* the memory offset of the entry, the same number the
+  C code, the NumPy evaluator and the CPU test harness use. (CuPy itself would unravel a
+  flat index into a non-contiguous raw array's own shape and strides, so even that would
+  address the right entries; the check keeps every path on the one, fast, layout.)
+
+(Chainer's kernel interleaves the gates, ``[b, 4*j + k]``: a different layout, not used
+here.)
 
 Nothing here imports CuPy at import time; only the two GPU functions do, on first call.
 """
@@ -39,14 +56,13 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import numpy as np
-
-from ..numpy.functional import gate_slices
 
 __all__ = [
     "FUNCTIONS",
@@ -55,6 +71,7 @@ __all__ = [
     "StepKernel",
     "KernelSource",
     "cuda_source",
+    "check_step_arrays",
     "evaluate_step",
     "reference_step_forward",
     "reference_step_backward",
@@ -72,7 +89,7 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "sigmoid": (("x",), "tanh(x * 0.5) * 0.5 + 0.5"),
 }
 
-#: Forward of one step, per element (b, j). ``a_*`` are the pre-activations.
+#: Forward of one step, per state element. ``a_*`` are the pre-activations.
 FORWARD_MATHS: tuple[tuple[str, str], ...] = (
     ("i", "sigmoid(a_i)"),
     ("f", "sigmoid(a_f)"),
@@ -83,7 +100,7 @@ FORWARD_MATHS: tuple[tuple[str, str], ...] = (
     ("h", "o * tanh_c"),
 )
 
-#: Backward of one step, per element (b, j): from dh, dc (and the forward's values) to
+#: Backward of one step, per state element: from dh, dc (and the forward's values) to
 #: the pre-activation gradients and dc_prev = ∂L/∂c_{t-1}.
 BACKWARD_MATHS: tuple[tuple[str, str], ...] = (
     ("dc_total", "dc + dh * o * (1 - tanh_c * tanh_c)"),
@@ -176,32 +193,35 @@ def _to_c(node: ast.expr, name: Callable[[str], str]) -> str:
 # ========================================================================= kernel specs
 Gates = tuple[str, tuple[str, str, str, str]]  # (buffer name, value names for i, f, g, o)
 
-#: Names the generated C code uses itself (CuPy reserves ``i``, ``n`` and ``_*``).
-_RESERVED = {"i", "n", "T", "H", "b", "j"}
+#: Names the generated C code uses itself: CuPy reserves ``i`` (the loop index), ``n`` and
+#: every name starting with ``_``; ``T`` is the dtype and ``N`` the gate stride.
+_RESERVED = {"i", "n", "T", "N"}
 
 
 @dataclass(frozen=True)
 class StepKernel:
     """One fused elementwise kernel: what it reads, its formulas, what it writes.
 
-    One thread per element (b, j) of the (B, H) arrays.
+    One thread per element of the state shape ``S``; ``N = prod(S)``.
 
     Attributes
     ----------
     name : str
         The CUDA kernel's name (shows in profilers).
     reads : tuple of str
-        (B, H) arrays whose element (b, j) is read, under the array's own name.
+        State arrays (shape ``S``) whose element is read, under the array's own name.
     gate_reads : (buffer, (n_i, n_f, n_g, n_o)) or None
-        A (B, 4H) buffer whose four gate entries of (b, j) are read as ``n_i`` .. ``n_o``.
+        A gate-major (4, *S) buffer whose four gate entries of the element (flat indices
+        ``k*N + i``, k = 0..3) are read as ``n_i`` .. ``n_o``.
     maths : tuple of (name, formula)
         Evaluated in order; each may use the names read and those defined before it.
     writes : tuple of (array, value name)
-        (B, H) arrays whose element (b, j) is set to a value. An array may be both read
-        and written (read first).
+        State arrays (shape ``S``) whose element is set to a value. An array may be both
+        read and written (read first).
     gate_writes : (buffer, (v_i, v_f, v_g, v_o))
-        A (B, 4H) buffer whose four gate entries of (b, j) are set. May be the buffer of
-        ``gate_reads`` (each thread reads its four entries before writing them).
+        A gate-major (4, *S) buffer whose four gate entries of the element are set. May
+        be the buffer of ``gate_reads`` (each thread reads its four entries before
+        writing them, and no other thread touches them).
     """
 
     name: str
@@ -212,10 +232,9 @@ class StepKernel:
     gate_writes: Gates
 
     def __post_init__(self) -> None:
-        arrays = set(self.reads) | {a for a, _ in self.writes} | {self.gate_writes[0]}
-        if self.gate_reads is not None:
-            arrays.add(self.gate_reads[0])
+        arrays = set(self.state_arrays) | set(self.gate_buffers)
         clash = arrays & (_RESERVED | set(FUNCTIONS) | set(_PRIMITIVES))
+        clash |= {a for a in arrays if a.startswith("_")}
         if clash:
             raise ValueError(f"{self.name}: array names {sorted(clash)} are reserved")
         defined = set(self.reads) | set(self.gate_reads[1] if self.gate_reads else ())
@@ -228,18 +247,30 @@ class StepKernel:
         if needed - defined:
             raise ValueError(f"{self.name}: writes undefined values {needed - defined}")
 
+    @property
+    def state_arrays(self) -> tuple[str, ...]:
+        """Names of the state-shaped (``S``) arrays, read or written, without repeats."""
+        return tuple(dict.fromkeys([*self.reads, *(a for a, _ in self.writes)]))
+
+    @property
+    def gate_buffers(self) -> tuple[str, ...]:
+        """Names of the gate-major (4, *S) buffers, read or written, without repeats."""
+        names = [self.gate_reads[0]] if self.gate_reads is not None else []
+        return tuple(dict.fromkeys([*names, self.gate_writes[0]]))
+
     # ------------------------------------------------------------- CuPy's parameter lists
     def parameters(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """``(in_params, out_params)``: CuPy declarations in the kernel's argument order.
 
         Read-only arrays are inputs (``const``); written ones, read or not, are outputs.
-        The gate buffers are ``raw`` (indexed by hand); ``H`` is an ``int32`` scalar.
+        The gate buffers are ``raw`` (indexed by hand); ``N`` = prod(S), the distance
+        between two gate blocks, is an ``int64`` scalar (4N may exceed 2^31).
         """
         written = {a for a, _ in self.writes}
         ins = [f"T {r}" for r in self.reads if r not in written]
         if self.gate_reads is not None and self.gate_reads[0] != self.gate_writes[0]:
             ins.append(f"raw T {self.gate_reads[0]}")
-        ins.append("int32 H")
+        ins.append("int64 N")
         outs = [f"raw T {self.gate_writes[0]}"] + [f"T {a}" for a, _ in self.writes]
         return tuple(ins), tuple(outs)
 
@@ -303,30 +334,34 @@ def _preamble() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _gate_index(k: int) -> str:
+    """C expression for the flat index of gate ``k`` of element ``i`` in a (4, *S) buffer."""
+    return f"{k} * N + i"
+
+
 def cuda_source(spec: StepKernel) -> KernelSource:
     """Translate a :class:`StepKernel` into the strings of a ``cupy.ElementwiseKernel``.
 
-    The loop index ``i`` runs over the B*H elements of the (B, H) arrays in C order, so
-    ``b = i / H`` and ``j = i - b*H``; gate k of (b, j) is at ``buffer[(4*b + k)*H + j]``.
-    The (B, H) parameters are references to element (b, j) (CuPy's doing); the gate
-    buffers are ``raw`` arrays indexed with that flat index.
+    CuPy runs the body once per element of the state shape ``S``, with the loop index
+    ``i`` running over its ``N`` elements in C order. The state parameters are references
+    to element ``i`` of each array, through that array's own strides (CuPy's doing, so
+    strided views are fine); the gate buffers are ``raw`` arrays, indexed by hand: gate k
+    of element ``i`` is ``buffer[k * N + i]``, which is its offset in a C-contiguous
+    (4, *S) buffer (the launch wrappers check that the buffers are).
     """
     ins, outs = spec.parameters()
-    body = [
-        "const ptrdiff_t b = i / H;",
-        "const ptrdiff_t j = i - b * H;",
-    ]
+    body = []
     for r in spec.reads:
         body.append(f"const T {_c_name(r)} = {r};")
     if spec.gate_reads is not None:
         buf, names = spec.gate_reads
         for k, n in enumerate(names):
-            body.append(f"const T {_c_name(n)} = {buf}[(4 * b + {k}) * H + j];")
+            body.append(f"const T {_c_name(n)} = {buf}[{_gate_index(k)}];")
     for target, expr in spec.maths:
         body.append(f"const T {_c_name(target)} = {_to_c(_parse(expr), _c_name)};")
     buf, names = spec.gate_writes
     for k, n in enumerate(names):
-        body.append(f"{buf}[(4 * b + {k}) * H + j] = {_c_name(n)};")
+        body.append(f"{buf}[{_gate_index(k)}] = {_c_name(n)};")
     for array, value in spec.writes:
         body.append(f"{array} = {_c_name(value)};")
     return KernelSource(
@@ -338,7 +373,55 @@ def cuda_source(spec: StepKernel) -> KernelSource:
     )
 
 
+# ================================================ the layout, checked before every launch
+def check_step_arrays(who: str, spec: StepKernel, arrays: Mapping[str, Array]) -> tuple[int, ...]:
+    """Check the arrays of one launch against the kernel's layout; return ``S``.
+
+    ``S`` is the shape of the first written state array. Every state array must have
+    exactly that shape (any strides: CuPy indexes them through their own); every gate
+    buffer must be (4, *S) *and* C-contiguous, because the kernel indexes it by hand as
+    ``buffer[k * N + i]``. Done before every launch (a few attribute reads): a wrong
+    shape would otherwise read or write the wrong entries, or out of bounds.
+
+    Raises
+    ------
+    ValueError
+        Naming the array, the shape it should have and the one it has.
+    """
+    S = tuple(arrays[spec.writes[0][0]].shape)
+    for name in spec.state_arrays:
+        shape = tuple(arrays[name].shape)
+        if shape != S:
+            raise ValueError(
+                f"{who}: {name} must have the state shape {S} (that of "
+                f"{spec.writes[0][0]}), got {shape}"
+            )
+    want = (4, *S)
+    for name in spec.gate_buffers:
+        a = arrays[name]
+        if tuple(a.shape) != want:
+            raise ValueError(
+                f"{who}: {name} must be gate-major (4, *S) = {want}, got {tuple(a.shape)} "
+                "(a batch-major (B, 4H) array a becomes gate-major with "
+                "xp.ascontiguousarray(lstmbook.numpy.functional.gate_major(a)))"
+            )
+        if not a.flags.c_contiguous:
+            raise ValueError(
+                f"{who}: {name} must be C-contiguous: the kernel reads gate k of state "
+                f"element i at flat index k*N + i (pass xp.ascontiguousarray({name}))"
+            )
+    return S
+
+
 # =============================================================== evaluated with NumPy
+def _gate_blocks(buffer: Array, S: tuple[int, ...]) -> list[Array]:
+    """The four gate blocks of a checked C-contiguous (4, *S) buffer, as views, taken the
+    way the kernel indexes them: block k is flat entries ``k*N .. k*N + N - 1``."""
+    N = math.prod(S)
+    flat = buffer.reshape(4 * N)  # a view: the buffer is C-contiguous (checked)
+    return [flat[k * N : (k + 1) * N].reshape(S) for k in range(4)]
+
+
 def evaluate_step(spec: StepKernel, arrays: Mapping[str, Array], *, xp: ModuleType = np) -> None:
     """Run a kernel's formulas on whole arrays with ``xp``: the CPU twin of the GPU kernel.
 
@@ -346,25 +429,26 @@ def evaluate_step(spec: StepKernel, arrays: Mapping[str, Array], *, xp: ModuleTy
     ----------
     spec : StepKernel
     arrays : mapping name -> array
-        Every array the kernel names: (B, H) ones and (B, 4H) gate buffers. The written
-        ones are updated in place, exactly as the kernel would.
+        Every array the kernel names: state arrays of one shape ``S`` (any strides) and
+        C-contiguous gate-major (4, *S) buffers, as :func:`check_step_arrays` requires
+        (it is called here). The written ones are updated in place, exactly as the
+        kernel would: gate k of element ``e`` at flat index ``k*N + e``.
     xp : module
         ``numpy`` (or ``cupy``).
     """
-    H = arrays[spec.writes[0][0]].shape[-1]
-    slices = gate_slices(H)
+    S = check_step_arrays(f"evaluate_step({spec.name})", spec, arrays)
     env: dict[str, Array] = {}
     for r in spec.reads:  # copies: the writes below must not change what was read
         env[r] = xp.array(arrays[r], copy=True)
     if spec.gate_reads is not None:
         buf, names = spec.gate_reads
-        for s, n in zip(slices, names, strict=True):
-            env[n] = xp.array(arrays[buf][..., s], copy=True)
+        for block, n in zip(_gate_blocks(arrays[buf], S), names, strict=True):
+            env[n] = xp.array(block, copy=True)
     for target, expr in spec.maths:
         env[target] = _evaluate(_parse(expr), env, xp)
     buf, names = spec.gate_writes
-    for s, n in zip(slices, names, strict=True):
-        arrays[buf][..., s] = env[n]
+    for block, n in zip(_gate_blocks(arrays[buf], S), names, strict=True):
+        block[...] = env[n]
     for array, value in spec.writes:
         arrays[array][...] = env[value]
 
@@ -373,8 +457,8 @@ def reference_step_forward(
     gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: Array, *, xp: ModuleType = np
 ) -> None:
     """:data:`FORWARD` evaluated with ``xp``; the contract of
-    :func:`lstmbook.numpy.functional.lstm_step_forward` (gates (B, 4H) in/out;
-    c, tanh_c, h (B, H) out)."""
+    :func:`lstmbook.numpy.functional.lstm_step_forward` in its gate-major form (gates
+    (4, *S), C-contiguous, in/out; c_prev (S) in; c, tanh_c, h (S) out)."""
     arrays = {"gates": gates, "c_prev": c_prev, "c": c, "tanh_c": tanh_c, "h": h}
     evaluate_step(FORWARD, arrays, xp=xp)
 
@@ -390,8 +474,9 @@ def reference_step_backward(
     xp: ModuleType = np,
 ) -> None:
     """:data:`BACKWARD` evaluated with ``xp``; the contract of
-    :func:`lstmbook.numpy.functional.lstm_step_backward` (dc (B, H) in: ∂L/∂c_t, out:
-    ∂L/∂c_{t-1}; dgates (B, 4H) out). ``dh`` is left unchanged."""
+    :func:`lstmbook.numpy.functional.lstm_step_backward` in its gate-major form (dc (S)
+    in: ∂L/∂c_t, out: ∂L/∂c_{t-1}; gates, dgates (4, *S), C-contiguous; dgates out).
+    ``dh`` is left unchanged."""
     arrays = {"dh": dh, "dc": dc, "gates": gates, "c_prev": c_prev, "tanh_c": tanh_c}
     arrays["dgates"] = dgates
     evaluate_step(BACKWARD, arrays, xp=xp)
@@ -399,8 +484,8 @@ def reference_step_backward(
 
 # ================================================================== launched on the GPU
 #: Argument order of the two kernels (checked against the specs by the tests).
-FORWARD_ARGS = ("c_prev", "H", "gates", "c", "tanh_c", "h")
-BACKWARD_ARGS = ("dh", "c_prev", "tanh_c", "gates", "H", "dgates", "dc")
+FORWARD_ARGS = ("c_prev", "N", "gates", "c", "tanh_c", "h")
+BACKWARD_ARGS = ("dh", "c_prev", "tanh_c", "gates", "N", "dgates", "dc")
 
 _kernels: dict[str, Any] = {}
 
@@ -423,31 +508,30 @@ def elementwise_kernel(spec: StepKernel) -> Any:
     return kernel
 
 
-def _check_shapes(who: str, B: int, H: int, **arrays: Array) -> None:
-    """(B, H), or (B, 4H) for gate buffers: checked before a kernel indexes them by hand."""
-    for name, a in arrays.items():
-        want = (B, 4 * H) if "gates" in name else (B, H)
-        if a.shape != want:
-            raise ValueError(f"{who}: {name} must have shape {want}, got {tuple(a.shape)}")
-
-
 def lstm_step_forward(gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: Array) -> None:
     """Fused forward of one step on the GPU: one kernel launch, nothing allocated.
 
-    Same contract as :func:`lstmbook.numpy.functional.lstm_step_forward`, for CuPy
-    arrays of one dtype (float32 or float64; CuPy refuses a mix).
+    Same contract as :func:`lstmbook.numpy.functional.lstm_step_forward` with gate-major
+    gates (the layout :class:`lstmbook.numpy.LSTM` / ``LSTMCell`` pass their step
+    hooks), for CuPy arrays of one dtype (float32 or float64; CuPy refuses a mix).
 
     Parameters
     ----------
-    gates : cupy.ndarray (B, 4H)
+    gates : cupy.ndarray (4, *S), C-contiguous
         In: pre-activations. Out: gate values i, f, g, o.
-    c_prev : cupy.ndarray (B, H)
-    c, tanh_c, h : cupy.ndarray (B, H)
-        Out.
+    c_prev : cupy.ndarray S
+        ``S`` is the state shape: (H, B) in ``LSTM``, (B, H) in ``LSTMCell``.
+    c, tanh_c, h : cupy.ndarray S
+        Out. Any strides (``h`` is a strided view in ``LSTM``).
+
+    Raises
+    ------
+    ValueError
+        If a shape differs or ``gates`` is not C-contiguous (:func:`check_step_arrays`).
     """
-    B, H = c.shape
-    _check_shapes("lstm_step_forward", B, H, gates=gates, c_prev=c_prev, tanh_c=tanh_c, h=h)
-    elementwise_kernel(FORWARD)(c_prev, H, gates, c, tanh_c, h)  # FORWARD_ARGS
+    arrays = {"gates": gates, "c_prev": c_prev, "c": c, "tanh_c": tanh_c, "h": h}
+    check_step_arrays("lstm_step_forward", FORWARD, arrays)
+    elementwise_kernel(FORWARD)(c_prev, int(c.size), gates, c, tanh_c, h)  # FORWARD_ARGS
 
 
 def lstm_step_backward(
@@ -455,24 +539,28 @@ def lstm_step_backward(
 ) -> None:
     """Fused backward of one step on the GPU: one kernel launch, nothing allocated.
 
-    Same contract as :func:`lstmbook.numpy.functional.lstm_step_backward` (``dh`` is only
-    read here).
+    Same contract as :func:`lstmbook.numpy.functional.lstm_step_backward` with gate-major
+    gates (``dh`` is only read here; no ``work`` or ``g_offset`` is needed).
 
     Parameters
     ----------
-    dh : cupy.ndarray (B, H)
+    dh : cupy.ndarray S
         ∂L/∂h_t in total.
-    dc : cupy.ndarray (B, H)
+    dc : cupy.ndarray S
         In: ∂L/∂c_t from step t+1. Out: ∂L/∂c_{t-1}.
-    gates : cupy.ndarray (B, 4H)
+    gates : cupy.ndarray (4, *S), C-contiguous
         Gate values of step t.
-    c_prev, tanh_c : cupy.ndarray (B, H)
+    c_prev, tanh_c : cupy.ndarray S
         c_{t-1} and tanh(c_t).
-    dgates : cupy.ndarray (B, 4H)
+    dgates : cupy.ndarray (4, *S), C-contiguous
         Out: ∂L/∂a_t.
+
+    Raises
+    ------
+    ValueError
+        If a shape differs or a gate buffer is not C-contiguous.
     """
-    B, H = dc.shape
-    _check_shapes(
-        "lstm_step_backward", B, H, dh=dh, gates=gates, c_prev=c_prev, tanh_c=tanh_c, dgates=dgates
-    )
-    elementwise_kernel(BACKWARD)(dh, c_prev, tanh_c, gates, H, dgates, dc)  # BACKWARD_ARGS
+    arrays = {"dh": dh, "dc": dc, "gates": gates, "c_prev": c_prev, "tanh_c": tanh_c}
+    arrays["dgates"] = dgates
+    check_step_arrays("lstm_step_backward", BACKWARD, arrays)
+    elementwise_kernel(BACKWARD)(dh, c_prev, tanh_c, gates, int(dc.size), dgates, dc)

@@ -55,6 +55,9 @@ class _OnDevice:
         self.fused = bool(fused)
 
     # ------------------------------------------------------- the hooks of the NumPy class
+    # The NumPy classes pass the hooks gate-major (4, *S) gate blocks, C-contiguous, and
+    # states of shape S ((H, B) in LSTM, (B, H) in LSTMCell; LSTM's h a strided view):
+    # the layout the fused kernels index (see lstmbook.cupy.kernels), checked per launch.
     def _cell_step_forward(
         self, gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: Array
     ) -> None:
