@@ -43,6 +43,9 @@ __all__ = [
     "RUNNERS",
     "COMPILED_RUNNER",
     "make_problem",
+    "machine_description",
+    "fastest_of",
+    "fit_exponent",
     "median_time",
     "parse_size",
     "run_benchmark",
@@ -251,6 +254,62 @@ def blas_threads() -> int:
     return os.cpu_count() or 1
 
 
+def machine_description() -> str:
+    """Where timings were taken: platform, CPU model and cores, NumPy's BLAS and threads,
+    and torch's version and threads when torch is installed."""
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas_name = f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except (TypeError, KeyError):  # NumPy < 1.26 has no mode="dicts"
+        blas_name = "?"
+    lines = [
+        f"machine  {platform.platform()}",
+        f"CPU      {cpu}; {os.cpu_count()} logical CPUs, {usable} usable by this process",
+        f"NumPy    {np.__version__}, BLAS {blas_name}, {blas_threads()} BLAS threads",
+    ]
+    if _torch_available():
+        import torch
+
+        lines.append(f"PyTorch  {torch.__version__}, {torch.get_num_threads()} threads")
+    return "\n".join(lines)
+
+
+def fastest_of(runs: Sequence[Sequence[Row]]) -> list[Row]:
+    """Row by row, the fastest (forward+backward) of several runs of the same benchmark.
+
+    Other work on a machine can only slow a measurement down, so on a shared machine the
+    minimum over rounds is the best estimate of each time.
+    """
+    fastest = []
+    for same in zip(*runs, strict=True):
+        if len({(r.size, r.backend) for r in same}) != 1:
+            raise ValueError("the runs measured different sizes or backends")
+        fastest.append(min(same, key=lambda row: row.forward_backward_s))
+    return fastest
+
+
+def fit_exponent(rows: Sequence[Row], backend: str, axis: int) -> float:
+    """Slope p of log(time) against log(size[axis]) for one backend: time ∝ size^p.
+
+    ``axis`` indexes (T, B, I, H): 0 for sequence length, 3 for hidden size.
+    """
+    pts = sorted((r.size[axis], r.forward_backward_s) for r in rows if r.backend == backend)
+    if len({n for n, _ in pts}) < 2:
+        raise ValueError(f"need at least two sizes along axis {axis} for {backend!r}")
+    n, t = np.log(np.array(pts, dtype=float)).T
+    return float(np.polyfit(n, t, 1)[0])
+
+
 def environment_notes() -> list[str]:
     notes = []
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
@@ -374,6 +433,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     )
     args = parser.parse_args(argv)
     sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    print(machine_description())
     runners = RUNNERS + ([COMPILED_RUNNER] if args.compile else [])
     repeats = max(1, args.repeats)
     rows = run_benchmark(

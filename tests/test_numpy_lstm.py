@@ -370,3 +370,35 @@ def test_benchmark_runs_every_backend_and_reports_agreement(capsys):
 
     if not backend_status("cupy").usable:
         assert "GPU table skipped: " in out
+
+
+def _row(size, backend, t):
+    from lstmbook.bench import Row
+
+    return Row(size, backend, t / 2, t, 1.0, 1.0, 0.0)
+
+
+def test_benchmark_fastest_of_keeps_each_rows_minimum_and_refuses_mismatched_runs():
+    from lstmbook.bench import fastest_of
+
+    a = [_row((1, 1, 1, 1), "x", 3.0), _row((2, 1, 1, 1), "x", 1.0)]
+    b = [_row((1, 1, 1, 1), "x", 2.0), _row((2, 1, 1, 1), "x", 5.0)]
+    assert [r.forward_backward_s for r in fastest_of([a, b])] == [2.0, 1.0]
+    with pytest.raises(ValueError, match="different sizes or backends"):
+        fastest_of([a, b[::-1]])
+
+
+def test_benchmark_fit_exponent_recovers_a_power_law():
+    from lstmbook.bench import fit_exponent
+
+    rows = [_row((T, 1, 1, 1), "x", 1e-3 * T**1.5) for T in (10, 20, 40, 80)]
+    assert fit_exponent(rows, "x", axis=0) == pytest.approx(1.5, abs=1e-12)
+    with pytest.raises(ValueError, match="at least two sizes"):
+        fit_exponent(rows[:1], "x", axis=0)
+
+
+def test_machine_description_names_cpu_and_blas():
+    from lstmbook.bench import machine_description
+
+    text = machine_description()
+    assert "CPU" in text and "BLAS" in text and "NumPy" in text
