@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..backends import BackendUnavailableError, require_cupy
-from ..bench import Problem, Row, Runner, make_problem, median_time
+from ..bench import Problem, Row, Runner, make_problem, median_time, parse_size
 
 __all__ = ["DEFAULT_GPU_SIZES", "GPU_RUNNERS", "gpu_benchmark", "main"]
 
@@ -254,19 +254,12 @@ def _set_tf32(allow: bool) -> Callable[[], None]:
     return restore
 
 
-def _parse_size(text: str) -> tuple[int, int, int, int]:
-    parts = text.split(",")
-    if len(parts) != 4 or not all(s.strip().isdigit() and int(s) > 0 for s in parts):
-        raise argparse.ArgumentTypeError(f"a size is T,B,I,H with positive integers, got {text!r}")
-    return tuple(int(s) for s in parts)  # type: ignore[return-value]
-
-
 def main(argv: Sequence[str] | None = None) -> list[Row]:
     """Command line; without CuPy or a GPU, print why and return no rows (exit status 0)."""
     parser = argparse.ArgumentParser(
         prog="python -m lstmbook.cupy.bench", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--sizes", nargs="+", type=_parse_size, metavar="T,B,I,H")
+    parser.add_argument("--sizes", nargs="+", type=parse_size, metavar="T,B,I,H")
     parser.add_argument("--layers", type=int, default=1, help="num_layers (default 1)")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per median (≥ 1)")
