@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-__all__ = ["numerical_gradient", "relative_error", "gradcheck"]
+__all__ = ["numerical_gradient", "relative_error", "gradcheck", "gradcheck_layer"]
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -119,3 +119,36 @@ def gradcheck(
     if return_all:
         return errors
     return max(errors.values(), default=0.0)
+
+
+def gradcheck_layer(layer, x: np.ndarray, *, seed: int = 1, eps: float = 1e-6) -> float:
+    """Gradient check of a recurrent layer's ``backward`` against central differences.
+
+    The loss is ``L = sum(W * output)`` for a fixed random ``W`` (so every output entry
+    matters), differentiated with respect to every parameter and the input.
+
+    Parameters
+    ----------
+    layer : LSTM, GRU, PeepholeLSTM, ... (float64)
+        ``forward(x)`` returning ``(output, state)``, ``backward(grad_output) -> grad_x``,
+        ``params`` and ``grads`` dicts.
+    x : ndarray, float64
+        Input in the layer's layout.
+    seed : int
+        Seed of ``W``.
+
+    Returns
+    -------
+    float
+        The largest relative error over the parameters and ``x``.
+    """
+    output = layer.forward(x)[0]
+    weights = np.random.default_rng(seed).standard_normal(output.shape)
+
+    def loss() -> float:
+        return float((weights * layer.forward(x)[0]).sum())
+
+    loss()
+    grad_x = layer.backward(weights)
+    analytic = {name: np.array(g) for name, g in layer.grads.items()} | {"x": grad_x}
+    return gradcheck(loss, dict(layer.params, x=x), analytic, eps)

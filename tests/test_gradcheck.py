@@ -99,3 +99,22 @@ def test_lstm_gradients_with_only_grad_output_match_central_differences():
     grad_x = lstm.backward(w_out)
     analytic = {k: v.copy() for k, v in lstm.grads.items()} | {"x": grad_x}
     assert gradcheck(loss, dict(lstm.params) | {"x": x}, analytic) <= TOL
+
+
+def test_gradcheck_layer_passes_a_correct_backward_and_catches_a_wrong_one():
+    from lstmbook.gradcheck import gradcheck_layer
+    from lstmbook.numpy import LSTM
+
+    lstm = LSTM(3, 4, seed=0)
+    x = np.random.default_rng(0).standard_normal((5, 2, 3))
+    assert gradcheck_layer(lstm, x) < 1e-6
+
+    backward = lstm.backward
+
+    def wrong_backward(grad_output):
+        grad_x = backward(grad_output)
+        lstm.grads["weight_hh_l0"] *= 1.01  # a 1% error in one gradient
+        return grad_x
+
+    lstm.backward = wrong_backward
+    assert gradcheck_layer(lstm, x) > 1e-3
