@@ -9,6 +9,7 @@ browser. Set ``LSTMBOOK_SKIP_BROWSER=1`` to skip where no Chromium can be instal
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -146,6 +147,25 @@ def test_page_makes_no_request_outside_the_build_folder(rendered_pages, built_bo
     outside = [u for u in info["requests"] if outside_build(u, built_book)]
     assert not outside, f"{rel} requested {outside}"
     assert not info["failed"], f"{rel}: failed requests {info['failed']}"
+
+
+EXTERNAL_IN_HTML = re.compile(
+    r'<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)="(?:https?:)?//', re.I
+)
+EXTERNAL_IN_CSS = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"'])(?:https?:)?//", re.I)
+
+
+def test_built_html_and_css_reference_nothing_outside(built_book):
+    """Static scan: no page or stylesheet names an external script, stylesheet, font or
+    image, including ones a browser would only fetch later (a font used by one glyph)."""
+    offenders = []
+    for path in built_book.rglob("*.html"):
+        if EXTERNAL_IN_HTML.search(path.read_text(encoding="utf-8", errors="replace")):
+            offenders.append(str(path.relative_to(built_book)))
+    for path in built_book.rglob("*.css"):
+        if EXTERNAL_IN_CSS.search(path.read_text(encoding="utf-8", errors="replace")):
+            offenders.append(str(path.relative_to(built_book)))
+    assert not offenders, f"external references in {offenders}"
 
 
 def test_the_book_exercises_math_and_figures(rendered_pages):
