@@ -1,0 +1,62 @@
+"""Exercises (练习) that check themselves.
+
+Every content page of the book ends with exercises. In a notebook::
+
+    from lstmbook.exercises import check, solution
+    check("bptt-1", my_answer)      # Feedback: passed / not yet, and why
+
+* :data:`EXERCISES` -- every exercise by id (``"bptt-1"``): title, page, kind of answer;
+* :func:`check` -- a :class:`Feedback`, truthy exactly when the answer passed; a wrong
+  answer gets a message that names the mistake where it can (shape, constant factor,
+  gate order, first wrong time step);
+* :func:`solution` -- the reference answer, a value or a function.
+
+Each chapter registers its exercises in a module of this package named after the chapter
+(``equations.py``, ``code.py``, …); all of them are imported here, so importing
+:mod:`lstmbook.exercises` registers every exercise. Chapter modules import only NumPy at
+module level; what needs torch is imported when an exercise is checked.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from ._core import (
+    EXERCISES,
+    KINDS,
+    Exercise,
+    Feedback,
+    NotAttempted,
+    WrongAnswer,
+    check,
+    register,
+    solution,
+)
+
+__all__ = [
+    "EXERCISES",
+    "KINDS",
+    "Exercise",
+    "Feedback",
+    "NotAttempted",
+    "WrongAnswer",
+    "check",
+    "register",
+    "solution",
+    "for_page",
+]
+
+
+def for_page(page: str) -> list[Exercise]:
+    """The exercises of one page (``"equations/bptt"``), in registration order."""
+    return [ex for ex in EXERCISES.values() if ex.page == page]
+
+
+def _import_chapter_modules() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_") and info.name != "compare":
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_import_chapter_modules()
