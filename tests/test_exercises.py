@@ -141,7 +141,7 @@ def test_compare_array_names_shape_transpose_and_gate_order():
     assert "shape" in compare_array(w[:4], w)[1]
     i, f, g, o = np.split(w, 4)
     ok, msg = compare_array(np.concatenate([f, i, g, o]), w, gate_axis=0)
-    assert not ok and "order f, i, g, o" in msg
+    assert not ok and "order f, i, g, o; expected i, f, g, o" in msg
     assert "factor" in compare_array(0.5 * w, w)[1]
     assert "NaN" in compare_array(np.full_like(w, np.nan), w)[1]
 

@@ -101,19 +101,27 @@ def _first_bad_index(bad: np.ndarray) -> tuple[int, ...]:
 
 
 def _gate_permutation(
-    value: np.ndarray, expected: np.ndarray, axis: int, rtol: float, atol: float
+    value: np.ndarray,
+    expected: np.ndarray,
+    axis: int,
+    names: Sequence[str],
+    rtol: float,
+    atol: float,
 ) -> tuple[str, ...] | None:
-    """The gate order under which ``value`` equals ``expected``, if a non-identity one does."""
-    n = expected.shape[axis]
-    if n % 4:
+    """The block order under which ``value`` equals ``expected``, if a non-identity one does.
+
+    ``expected`` holds ``len(names)`` equal blocks along ``axis``, named ``names``.
+    """
+    k = len(names)
+    if expected.shape[axis] % k:
         return None
-    blocks = np.split(expected, 4, axis=axis)
-    for perm in itertools.permutations(range(4)):
-        if perm == (0, 1, 2, 3):
+    blocks = np.split(expected, k, axis=axis)
+    for perm in itertools.permutations(range(k)):
+        if perm == tuple(range(k)):
             continue
         candidate = np.concatenate([blocks[p] for p in perm], axis=axis)
         if np.allclose(value, candidate, rtol=rtol, atol=atol):
-            return tuple(GATE_NAMES[p] for p in perm)
+            return tuple(names[p] for p in perm)
     return None
 
 
@@ -124,6 +132,7 @@ def compare_array(
     rtol: float = 1e-6,
     atol: float = 1e-9,
     gate_axis: int | None = None,
+    gate_names: Sequence[str] = GATE_NAMES,
     time_axis: int | None = None,
     hint: str = "",
     name: str = "your array",
@@ -133,7 +142,11 @@ def compare_array(
     Parameters
     ----------
     gate_axis : int, optional
-        Axis holding the four gate blocks (size 4H): a swapped gate order is recognised.
+        Axis holding the gate blocks (size 4H): a swapped gate order is recognised.
+    gate_names : sequence of str
+        The names of ``expected``'s blocks along ``gate_axis``, in order (PyTorch's
+        ``i, f, g, o`` by default; ``o, f, i, g``-style for other layouts, three names for a
+        GRU or CIFG).
     time_axis : int, optional
         Axis of time steps: the message says from which step on the answer is wrong.
     """
@@ -166,11 +179,11 @@ def compare_array(
     if close.all():
         return True, f"Correct: all {value.size} elements match to rtol={rtol:g}."
     if gate_axis is not None:
-        perm = _gate_permutation(value, expected, gate_axis, rtol, atol)
+        perm = _gate_permutation(value, expected, gate_axis, gate_names, rtol, atol)
         if perm:
             return False, (
-                f"The gate blocks are in the order {', '.join(perm)}; PyTorch's order "
-                "(the book's) is i, f, g, o."
+                f"The gate blocks are in the order {', '.join(perm)}; "
+                f"expected {', '.join(gate_names)}." + (f" {hint}" if hint else "")
             )
     nonzero = np.abs(expected) > atol
     if nonzero.any() and np.all(np.abs(value[nonzero]) > 0):
@@ -223,6 +236,7 @@ def compare_function(
     rtol: float = 1e-6,
     atol: float = 1e-9,
     gate_axis: int | None = None,
+    gate_names: Sequence[str] = GATE_NAMES,
     time_axis: int | None = None,
     hint: str = "",
     names: Sequence[str] | None = None,
@@ -251,8 +265,8 @@ def compare_function(
         for j, (g, e) in enumerate(zip(got, outputs, strict=True)):
             label = names[j] if names else "the result"
             ok, msg = compare_array(
-                g, e, rtol=rtol, atol=atol, gate_axis=gate_axis, time_axis=time_axis,
-                name=label,
+                g, e, rtol=rtol, atol=atol, gate_axis=gate_axis, gate_names=gate_names,
+                time_axis=time_axis, name=label,
             )
             if not ok:
                 return False, f"Test case {k + 1}: {msg}" + (f" {hint}" if hint else "")
