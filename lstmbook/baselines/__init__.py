@@ -1,0 +1,1 @@
+"""Baselines every learned model must beat, one module per task (forecast, text, …)."""

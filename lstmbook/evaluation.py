@@ -1,0 +1,258 @@
+"""Evaluating forecasters honestly: splits in time, walk-forward, train-only scaling, intervals.
+
+Book page ``applications/evaluation``. The rules these functions enforce:
+
+* :func:`time_split` cuts a series into train / validation / test blocks in time order,
+  never shuffled, never overlapping;
+* :func:`make_windows` builds supervised examples (past ``window`` values -> next
+  ``horizon`` values) whose *targets* all lie inside one block (inputs may look back);
+* :func:`walk_forward` (rolling-origin evaluation, 滚动预测) gives the forecaster, at each
+  origin ``t``, a read-only copy of ``series[:t]`` and nothing else;
+* :class:`Standardizer` learns its mean and scale from the training block only;
+* :func:`residual_interval` turns validation residuals into prediction intervals, and
+  :func:`coverage` measures how often the truth falls inside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmbook._checks import check_positive_int, format_shape
+
+__all__ = [
+    "TimeSplit",
+    "time_split",
+    "make_windows",
+    "walk_forward",
+    "Standardizer",
+    "residual_interval",
+    "coverage",
+    "mean_and_spread",
+]
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    """Index ranges of three consecutive blocks of a series: train, then val, then test."""
+
+    train: slice
+    val: slice
+    test: slice
+
+    @property
+    def n(self) -> int:
+        """Length of the series the split was made for."""
+        return self.test.stop
+
+    def blocks(self, series: Sequence | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(series[train], series[val], series[test])`` as arrays."""
+        arr = np.asarray(series)
+        if len(arr) != self.n:
+            raise ValueError(f"series has length {len(arr)}, the split was made for {self.n}")
+        return arr[self.train], arr[self.val], arr[self.test]
+
+
+def time_split(n: int, n_val: int, n_test: int) -> TimeSplit:
+    """Train = first ``n - n_val - n_test`` points, then ``n_val`` validation, ``n_test`` test.
+
+    Raises
+    ------
+    ValueError
+        If the training block would be empty.
+    """
+    n = check_positive_int(n, "n")
+    n_val = check_positive_int(n_val, "n_val")
+    n_test = check_positive_int(n_test, "n_test")
+    n_train = n - n_val - n_test
+    if n_train < 1:
+        raise ValueError(
+            f"n_val ({n_val}) + n_test ({n_test}) leave no training data in a series of {n}"
+        )
+    return TimeSplit(slice(0, n_train), slice(n_train, n_train + n_val), slice(n_train + n_val, n))
+
+
+def make_windows(
+    series, window: int, horizon: int = 1, *, start: int | None = None, stop: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Supervised examples from a 1-D series: ``window`` past values -> next ``horizon`` values.
+
+    Parameters
+    ----------
+    series : array (n,)
+    window, horizon : int
+    start, stop : int, optional
+        Every target index lies in ``[start, stop)`` (default: the whole series); the
+        inputs may reach back before ``start`` -- the past is known at forecast time.
+
+    Returns
+    -------
+    x : ndarray (N, window)
+        ``x[k] = series[t_k - window : t_k]``.
+    y : ndarray (N, horizon)
+        ``y[k] = series[t_k : t_k + horizon]``.
+    origins : ndarray (N,) of int
+        ``t_k``: the number of values known when forecast ``k`` is made.
+    """
+    s = np.asarray(series, dtype=float)
+    if s.ndim != 1:
+        raise ValueError(f"series: expected a 1-D series, got shape {format_shape(s.shape)}")
+    window = check_positive_int(window, "window")
+    horizon = check_positive_int(horizon, "horizon")
+    start = 0 if start is None else start
+    stop = len(s) if stop is None else stop
+    origins = np.arange(max(window, start), stop - horizon + 1)
+    if origins.size == 0:
+        raise ValueError(
+            f"no window of {window} inputs and {horizon} targets fits with targets in "
+            f"[{start}, {stop}) of a series of length {len(s)}"
+        )
+    x = np.stack([s[t - window : t] for t in origins])
+    y = np.stack([s[t : t + horizon] for t in origins])
+    return x, y, origins
+
+
+def walk_forward(
+    series,
+    forecaster: Callable[[np.ndarray], np.ndarray],
+    origins: Sequence[int] | np.ndarray,
+    horizon: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rolling-origin evaluation: at each origin ``t``, forecast ``series[t : t + horizon]``.
+
+    The forecaster is called as ``forecaster(history)`` with ``history`` a *read-only
+    copy* of ``series[:t]`` -- it cannot see, or change, anything from ``t`` on. Its
+    parameters stay fixed (no refitting); only the data it conditions on grow.
+
+    Returns
+    -------
+    y_true, y_pred : ndarray (N, horizon)
+    """
+    s = np.asarray(series, dtype=float)
+    horizon = check_positive_int(horizon, "horizon")
+    origins = np.asarray(origins, dtype=int)
+    if origins.size == 0:
+        raise ValueError("origins is empty")
+    if origins.min() < 1 or origins.max() + horizon > len(s):
+        raise ValueError(
+            f"origins must lie in [1, {len(s) - horizon}] so that {horizon} targets exist, "
+            f"got [{origins.min()}, {origins.max()}]"
+        )
+    preds = []
+    for t in origins:
+        history = s[:t].copy()
+        history.flags.writeable = False
+        pred = np.asarray(forecaster(history), dtype=float).reshape(-1)
+        if pred.shape != (horizon,):
+            raise ValueError(
+                f"forecaster returned shape {format_shape(pred.shape)} at origin {t}, "
+                f"expected ({horizon},)"
+            )
+        preds.append(pred)
+    y_true = np.stack([s[t : t + horizon] for t in origins])
+    return y_true, np.stack(preds)
+
+
+class Standardizer:
+    """``(x - mean) / scale`` with ``mean`` and ``scale`` learnt by :meth:`fit` on training data.
+
+    Fit it on the training block only; applying it to validation and test data then
+    uses nothing from their future. ``scale`` is the standard deviation of the training
+    values, or, with ``diff=True``, of their one-step changes (the natural unit when a
+    model predicts changes).
+    """
+
+    def __init__(self, *, diff: bool = False) -> None:
+        self.diff = diff
+        self.mean: float | None = None
+        self.scale: float | None = None
+
+    def fit(self, train) -> Standardizer:
+        """Learn ``mean`` and ``scale`` from ``train`` (1-D, finite); returns ``self``."""
+        y = np.asarray(train, dtype=float)
+        if y.ndim != 1 or y.size < 2:
+            raise ValueError(f"train: expected a 1-D series of ≥ 2 values, got {y.shape}")
+        if not np.isfinite(y).all():
+            raise ValueError("train: contains NaN / infinite values; fill missing values first")
+        spread = np.std(np.diff(y)) if self.diff else np.std(y)
+        if spread == 0:
+            raise ValueError("train: zero spread, cannot scale")
+        self.mean, self.scale = float(np.mean(y)), float(spread)
+        return self
+
+    def _check_fitted(self) -> None:
+        if self.scale is None:
+            raise RuntimeError("Standardizer: call fit(train) first")
+
+    def transform(self, x) -> np.ndarray:
+        """``(x - mean) / scale``."""
+        self._check_fitted()
+        return (np.asarray(x, dtype=float) - self.mean) / self.scale
+
+    def inverse_transform(self, z) -> np.ndarray:
+        """``z * scale + mean``."""
+        self._check_fitted()
+        return np.asarray(z, dtype=float) * self.scale + self.mean
+
+
+def residual_interval(
+    y_pred, residuals, level: float = 0.9
+) -> tuple[np.ndarray, np.ndarray]:
+    """Prediction interval from empirical quantiles of held-out residuals, per horizon.
+
+    Parameters
+    ----------
+    y_pred : array (N, H) or (N,)
+        Point forecasts to put intervals around.
+    residuals : array (M, H) or (M,)
+        ``y_true - y_pred`` on data the model was *not* trained on (the validation block).
+    level : float in (0, 1)
+        Nominal coverage; the interval is ``y_pred + [q_{(1-level)/2}, q_{(1+level)/2}]``.
+
+    Returns
+    -------
+    lower, upper : ndarray, shaped like ``y_pred``
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    y_pred = np.asarray(y_pred, dtype=float)
+    r = np.asarray(residuals, dtype=float)
+    if r.ndim != y_pred.ndim or r.shape[1:] != y_pred.shape[1:]:
+        raise ValueError(
+            f"residuals {format_shape(r.shape)} must have the horizons of y_pred "
+            f"{format_shape(y_pred.shape)}"
+        )
+    if not np.isfinite(r).all():
+        raise ValueError("residuals: contains NaN / infinite values")
+    lo, hi = np.quantile(r, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    return y_pred + lo, y_pred + hi
+
+
+def coverage(y_true, lower, upper, axis: int | None = None) -> float | np.ndarray:
+    """Fraction of ``y_true`` inside ``[lower, upper]`` (ends included), optionally per column.
+
+    Raises
+    ------
+    ValueError
+        If shapes differ or some ``lower > upper``.
+    """
+    y, lo, hi = (np.asarray(a, dtype=float) for a in (y_true, lower, upper))
+    if not (y.shape == lo.shape == hi.shape):
+        raise ValueError(
+            f"y_true {format_shape(y.shape)}, lower {format_shape(lo.shape)} and upper "
+            f"{format_shape(hi.shape)} must have the same shape"
+        )
+    if np.any(lo > hi):
+        raise ValueError(f"lower > upper at {int(np.sum(lo > hi))} point(s)")
+    inside = (y >= lo) & (y <= hi)
+    return float(inside.mean()) if axis is None else inside.mean(axis=axis)
+
+
+def mean_and_spread(values) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof=1) of results over seeds."""
+    v = np.asarray(values, dtype=float).reshape(-1)
+    if v.size < 2:
+        raise ValueError(f"need at least 2 results for a spread, got {v.size}")
+    return float(v.mean()), float(v.std(ddof=1))

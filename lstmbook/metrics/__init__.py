@@ -1,0 +1,1 @@
+"""Evaluation metrics of the application chapters, one module per task (forecast, text, …)."""
