@@ -57,6 +57,11 @@ def test_sigmoid_keeps_dtype_and_is_finite_and_silent_at_plus_minus_1e4(dtype):
     np.testing.assert_array_equal(s, np.array([0.0, 0.0, 0.5, 1.0, 1.0], dtype=dtype))
 
 
+def test_sigmoid_of_a_scalar_is_a_scalar_of_the_same_precision():
+    assert sigmoid(0) == 0.5 and np.isclose(sigmoid(2.0), 1 / (1 + np.exp(-2.0)))
+    assert sigmoid(np.float32(1.0)).dtype == np.float32
+
+
 def test_sigmoid_writes_in_place_when_out_is_the_input():
     x = np.array([-1.0, 0.0, 2.0])
     expected = 1 / (1 + np.exp(-x))

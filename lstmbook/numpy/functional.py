@@ -80,8 +80,13 @@ def sigmoid(x: Array, out: Array | None = None, *, xp: ModuleType = np) -> Array
 
     Returns
     -------
-    array, same shape and dtype as ``x`` (``out`` if given)
+    array, same shape and dtype as ``x`` (``out`` if given); a NumPy scalar for a
+    Python or NumPy scalar ``x``
     """
+    if out is None and xp.ndim(x) == 0:  # a scalar: no buffer to write into
+        a = xp.asarray(x)
+        a = a if a.dtype.kind == "f" else a.astype(float)
+        return (0.5 * (1 + xp.tanh(0.5 * a)))[()]
     out = xp.multiply(x, 0.5, out=out)
     xp.tanh(out, out=out)
     xp.multiply(out, 0.5, out=out)
