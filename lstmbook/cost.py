@@ -1,0 +1,135 @@
+"""What training and running a recurrent network costs: memory of BPTT, recomputation
+(checkpointing), and the arithmetic of a Transformer layer to set beside the LSTM's.
+
+The LSTM's own counts are in :mod:`lstmbook.numpy.variants`
+(:func:`~lstmbook.numpy.variants.parameter_count`,
+:func:`~lstmbook.numpy.variants.flops_per_step`) and timing in :mod:`lstmbook.bench`
+(:func:`~lstmbook.bench.median_time`); this module adds what ``book/challenges/cost`` and
+``book/challenges/transformers`` measure beyond them. Torch is imported inside the
+functions that need it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from lstmbook._checks import check_positive_int
+
+__all__ = [
+    "numpy_cache_bytes",
+    "saved_tensor_bytes",
+    "checkpointed_lstm",
+    "transformer_layer_flops",
+]
+
+
+def numpy_cache_bytes(lstm: Any) -> int:
+    """Bytes a :class:`lstmbook.numpy.LSTM` keeps from its last forward for the backward.
+
+    The stored activations of BPTT: per layer the gates (T, 4, H, B), states ``h`` and ``c``
+    (T+1 each), ``tanh(c)`` (T) and, for layer 0, the input rows (T·B, I). Grows linearly
+    in T.
+    """
+    caches = getattr(lstm, "_caches", None)
+    if caches is None:
+        raise RuntimeError("numpy_cache_bytes: run lstm.forward(x) first")
+    total = 0
+    for c in caches:
+        for name in ("x_rows", "gates", "hs", "cs", "tanh_cs"):
+            arr = getattr(c, name)
+            if arr is not None:
+                total += int(arr.nbytes)
+    return total
+
+
+def saved_tensor_bytes(fn: Callable[[], Any]) -> tuple[Any, int]:
+    """Run ``fn()`` and count the bytes autograd saves for the backward pass.
+
+    Every tensor packed by autograd during ``fn`` is counted once per distinct storage
+    (the parameters, also saved, are counted too, but do not grow with T).
+
+    Returns
+    -------
+    (result of fn, bytes)
+    """
+    import torch
+
+    seen: dict[Any, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        storage = t.untyped_storage()
+        seen[(storage.data_ptr(), storage.nbytes())] = storage.nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = fn()
+    return out, int(sum(seen.values()))
+
+
+def checkpointed_lstm(lstm: Any, x: Any, segments: int) -> Any:
+    """Run a batch-first ``torch.nn.LSTM`` in ``segments`` chunks of time, each checkpointed.
+
+    Only the state between chunks is kept; the inside of a chunk is recomputed during the
+    backward pass (Chen et al., 2016: with ``√T`` segments, memory ``O(√T)`` for one
+    more forward pass).
+
+    Parameters
+    ----------
+    lstm : torch.nn.LSTM with ``batch_first=True``
+    x : tensor (B, T, I)
+    segments : int
+        1 <= segments <= T.
+
+    Returns
+    -------
+    tensor (B, T, H), the same values as ``lstm(x)[0]``.
+    """
+    import torch
+    from torch.utils.checkpoint import checkpoint
+
+    segments = check_positive_int(segments, "segments")
+    if not getattr(lstm, "batch_first", False):
+        raise ValueError("checkpointed_lstm: expects an nn.LSTM with batch_first=True")
+    T = x.shape[1]
+    if segments > T:
+        raise ValueError(f"checkpointed_lstm: segments ({segments}) must be at most T ({T})")
+
+    def chunk(xc, h, c):
+        out, (h, c) = lstm(xc, (h, c))
+        return out, h, c
+
+    B, H = x.shape[0], lstm.hidden_size
+    h = x.new_zeros(lstm.num_layers, B, H)
+    c = x.new_zeros(lstm.num_layers, B, H)
+    outs = []
+    for piece in torch.tensor_split(x, segments, dim=1):
+        out, h, c = checkpoint(chunk, piece, h, c, use_reentrant=False)
+        outs.append(out)
+    return torch.cat(outs, dim=1)
+
+
+def transformer_layer_flops(T: int, d_model: int, d_ff: int, batch_size: int = 1) -> dict:
+    """Matrix-product FLOPs of one Transformer encoder layer on a length-T sequence.
+
+    Returns
+    -------
+    dict with
+        ``projections``: ``2·T·4d²`` (queries, keys, values, output);
+        ``attention``: ``2·2·T²·d`` (the scores ``QKᵀ`` and their weighted sum ``AV``);
+        ``feed_forward``: ``2·2·T·d·d_ff``;
+        ``total`` — all times ``batch_size``. Only ``attention`` grows like T².
+    """
+    T = check_positive_int(T, "T")
+    d = check_positive_int(d_model, "d_model")
+    f = check_positive_int(d_ff, "d_ff")
+    B = check_positive_int(batch_size, "batch_size")
+    parts = {
+        "projections": 2 * T * 4 * d * d * B,
+        "attention": 4 * T * T * d * B,
+        "feed_forward": 4 * T * d * f * B,
+    }
+    parts["total"] = int(np.sum(list(parts.values())))
+    return parts
