@@ -46,6 +46,7 @@ __all__ = [
     "machine_description",
     "fastest_of",
     "fit_exponent",
+    "summary_table",
     "median_time",
     "parse_size",
     "run_benchmark",
@@ -308,6 +309,42 @@ def fit_exponent(rows: Sequence[Row], backend: str, axis: int) -> float:
         raise ValueError(f"need at least two sizes along axis {axis} for {backend!r}")
     n, t = np.log(np.array(pts, dtype=float)).T
     return float(np.polyfit(n, t, 1)[0])
+
+
+_SWEEP_AXES = {"T": 0, "B": 1, "I": 2, "H": 3}
+
+
+def summary_table(
+    rows: Sequence[Row],
+    sweep: str = "T",
+    *,
+    labels: dict[str, str] | None = None,
+    baseline: str = BASELINE,
+) -> str:
+    """A narrow table of ``rows`` (e.g. :func:`fastest_of`'s) along one size.
+
+    Columns: the swept size; the backend (renamed by ``labels``); forward and
+    forward+backward time in ms; forward+backward time divided by ``baseline``'s at the
+    same size; the relative difference of the output from the baseline's.
+    """
+    if sweep not in _SWEEP_AXES:
+        raise ValueError(f"sweep must be one of {sorted(_SWEEP_AXES)}, got {sweep!r}")
+    axis, labels = _SWEEP_AXES[sweep], labels or {}
+    ref = {r.size: r.forward_backward_s for r in rows if r.backend == baseline}
+    width = max(len(labels.get(r.backend, r.backend)) for r in rows)
+    ref_name = labels.get(baseline, baseline)
+    lines = [
+        f"{sweep:>5}  {'backend':<{width}}  {'fwd ms':>8}  {'f+b ms':>8}  "
+        f"{'f+b / ' + ref_name:>{len(ref_name) + 6}}  {'out diff':>8}"
+    ]
+    for r in rows:
+        ratio = r.forward_backward_s / ref[r.size] if r.size in ref else float("nan")
+        lines.append(
+            f"{r.size[axis]:>5}  {labels.get(r.backend, r.backend):<{width}}  "
+            f"{r.forward_s * 1e3:8.2f}  {r.forward_backward_s * 1e3:8.2f}  "
+            f"{ratio:>{len(ref_name) + 6}.2f}  {r.max_rel_diff:8.1e}"
+        )
+    return "\n".join(lines)
 
 
 def environment_notes() -> list[str]:
