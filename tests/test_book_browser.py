@@ -1,7 +1,10 @@
 """Build the book and read it as a reader would: in a real (headless) Chromium.
 
 Checks, on every page in ``_toc.yml``: math is typeset by the local MathJax (no raw TeX
-left), every image loaded, and no request left the build folder. Uses Debian's
+left, no MathJax error), no MyST role or directive is left raw, every image loaded, nothing
+is cut off at the right (a displayed equation fits its column; a wider table or code block
+scrolls, with a visible scrollbar), figures are at 150 dpi or more, Chinese text is drawn
+with a CJK font, and no request left the build folder. Uses Debian's
 ``chromium`` driven by Playwright through ``executable_path`` -- it never downloads a
 browser. Set ``LSTMBOOK_SKIP_BROWSER=1`` to skip where no Chromium can be installed.
 """
@@ -88,10 +91,30 @@ INSPECT_PAGE = """
        .forEach(e => e.remove());
   const text = clone.textContent;
   const rawTex = ['$$', '\\\\(', '\\\\[', '\\\\begin{'].filter(s => text.includes(s));
+  const rawMyst = (text.match(
+      /\\{(term|doc|ref|numref|eq|glue|math|cite)\\}`|```\\{|:::\\{/g) || []);
+  const merror = document.querySelectorAll('mjx-merror').length;
+  const article = document.querySelector('.bd-article') || document.body;
+  const column = article.getBoundingClientRect();
+  const wide = [];
+  for (const m of document.querySelectorAll('mjx-container[display="true"]')) {
+    const inner = m.querySelector('mjx-math') || m;
+    const w = inner.getBoundingClientRect().width;
+    if (w > column.width + 1) wide.push({kind: 'equation', width: Math.round(w),
+        column: Math.round(column.width), text: m.textContent.slice(0, 60)});
+  }
+  for (const e of article.querySelectorAll('table, pre')) {
+    const r = e.getBoundingClientRect();
+    const style = getComputedStyle(e);
+    const scrolls = ['auto', 'scroll'].includes(style.overflowX) && style.scrollbarWidth !== 'none';
+    if (r.right > column.right + 1 || (e.scrollWidth > e.clientWidth + 1 && !scrolls))
+      wide.push({kind: e.tagName.toLowerCase(), width: e.scrollWidth,
+                 column: Math.round(column.width), text: e.textContent.slice(0, 60)});
+  }
   const images = [...document.images].map(img => ({src: img.getAttribute('src'),
       ok: img.complete && img.naturalWidth > 0}));
   return {nMath: maths.length, nTypeset: document.querySelectorAll('mjx-container').length,
-          untypeset, rawTex, images};
+          untypeset, rawTex, rawMyst, merror, wide, images};
 }
 """
 
@@ -133,6 +156,49 @@ def test_page_math_is_typeset_offline(rendered_pages, rel):
         assert info["mathjax"] == "done", f"{rel} has math but MathJax did not load"
     assert not info["untypeset"], f"{rel}: math left as raw TeX: {info['untypeset'][:5]}"
     assert not info["rawTex"], f"{rel}: raw TeX delimiters {info['rawTex']} in the page text"
+    assert not info["merror"], f"{rel}: {info['merror']} MathJax errors (mjx-merror)"
+
+
+@pytest.mark.parametrize("rel", page_paths())
+def test_page_shows_no_raw_myst_markup(rendered_pages, rel):
+    raw = rendered_pages[rel]["rawMyst"]
+    assert not raw, f"{rel}: MyST markup left raw in the page text: {raw[:5]}"
+
+
+@pytest.mark.parametrize("rel", page_paths())
+def test_nothing_is_cut_off_at_the_right(rendered_pages, rel):
+    """Displayed equations fit the text column; wider tables and code scroll visibly."""
+    wide = rendered_pages[rel]["wide"]
+    assert not wide, f"{rel}: wider than the text column and not scrolling: {wide[:4]}"
+
+
+def test_figures_are_at_least_150_dpi(built_book):
+    from PIL import Image
+
+    pngs = sorted((built_book / "_images").glob("*.png"))
+    assert pngs, "no figures in the build"
+    low = []
+    for png in pngs:
+        with Image.open(png) as im:
+            dpi = im.info.get("dpi", (72, 72))[0]
+        if dpi < 149.5:
+            low.append(f"{png.name} ({dpi:.0f} dpi)")
+    assert not low, f"figures below 150 dpi: {low[:10]}"
+
+
+def test_chinese_text_is_drawn_with_a_cjk_font(rendered_pages, browser, built_book):
+    """The glossary's Chinese terms render in an installed CJK font, not as missing glyphs."""
+    page = browser.new_page()
+    page.goto((built_book / "book" / "glossary.html").as_uri(), wait_until="load")
+    fonts = page.evaluate(
+        "() => document.fonts.check('16px \"Noto Sans CJK SC\"', '遗忘门')"
+    )
+    page.close()
+    has_cjk = subprocess.run(
+        ["fc-list", ":lang=zh"], capture_output=True, text=True
+    ).stdout.strip()
+    assert has_cjk, "no CJK font installed (Debian: apt-get install -y fonts-noto-cjk)"
+    assert fonts, "Chromium cannot draw 遗忘门 with Noto Sans CJK"
 
 
 @pytest.mark.parametrize("rel", page_paths())

@@ -1,8 +1,9 @@
 """Figures the chapters draw, with matplotlib.
 
-Every function titles its axes and labels them, and returns the :class:`matplotlib.figure.Figure` it drew on, so a notebook cell
-can end with the call and show it, and a test can inspect ``fig.axes``. Functions that
-draw on one set of axes accept ``ax=`` to draw into an existing figure.
+Every function titles its axes and labels them, and returns the
+:class:`matplotlib.figure.Figure` it drew on, so a notebook cell can end with the call and
+show it, and a test can inspect ``fig.axes``. Functions that draw on one set of axes accept
+``ax=`` to draw into an existing figure.
 
 Importing this module does not choose a backend; tests and headless builds use ``Agg``.
 It does set the book's figure style (:data:`BOOK_RC`): 150 dpi, so figures stay sharp on
