@@ -1,0 +1,193 @@
+"""Memory tasks: sequences whose answer depends on something seen long ago.
+
+* :func:`lstmbook.data.adding_problem` (not redefined here) -- add two marked numbers;
+  :func:`adding_accuracy` scores it by the criterion of Hochreiter & Schmidhuber (1997).
+* :func:`delayed_recall` -- name the one target symbol shown ``lag`` steps ago, among
+  random distractor symbols (a classification version of the copy task).
+* :func:`bracket_text` -- generated text with brackets and full stops, labelled at every
+  character with the number of brackets still open in the sentence: a counter that must
+  be increased, decreased and reset, for reading an LSTM's gates.
+
+Used by the Background and Gates chapters (``book/background``, ``book/gates``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmbook._checks import check_positive_int, check_supported_dtype
+
+__all__ = [
+    "ADDING_TOLERANCE",
+    "adding_accuracy",
+    "delayed_recall",
+    "BRACKET_ALPHABET",
+    "bracket_text",
+    "encode_text",
+    "one_hot",
+]
+
+#: An adding-problem answer counts as right when it is within this of the true sum
+#: (Hochreiter & Schmidhuber 1997, experiment 4).
+ADDING_TOLERANCE = 0.04
+
+
+def adding_accuracy(pred, y, tol: float = ADDING_TOLERANCE) -> float:
+    """Fraction of adding-problem answers within ``tol`` of the true sum.
+
+    Parameters
+    ----------
+    pred, y : array-like (N, 1) or (N,)
+
+    Returns
+    -------
+    float in [0, 1]
+    """
+    pred, y = np.asarray(pred, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if pred.shape != y.shape:
+        raise ValueError(f"adding_accuracy: pred has shape {pred.shape}, y has {y.shape}")
+    return float(np.mean(np.abs(pred - y) < tol))
+
+
+def _lags(n: int, seq_len: int, lag, rng: np.random.Generator) -> np.ndarray:
+    if lag is None:
+        return np.full(n, seq_len - 1)
+    lo, hi = (lag, lag) if np.isscalar(lag) else lag
+    lo, hi = int(lo), int(hi)
+    if not 0 <= lo <= hi <= seq_len - 1:
+        raise ValueError(f"lag must lie in [0, seq_len - 1 = {seq_len - 1}], got {lag!r}")
+    return rng.integers(lo, hi + 1, size=n)
+
+
+def delayed_recall(
+    n_samples: int,
+    seq_len: int,
+    *,
+    n_symbols: int = 4,
+    n_distractors: int = 4,
+    lag=None,
+    seed: int | None = None,
+    dtype=np.float32,
+    return_lags: bool = False,
+):
+    """Recall, at the end of the sequence, the one symbol that mattered.
+
+    Like experiment 2 of Hochreiter & Schmidhuber (1997): at one step one of
+    ``n_symbols`` *target* symbols is shown, at every other step one of ``n_distractors``
+    distractor symbols (all one-hot, drawn uniformly). After the last step, ``lag`` steps
+    after the target, the network must name the target. Guessing is right with
+    probability ``1 / n_symbols``.
+
+    Parameters
+    ----------
+    n_samples, seq_len : int
+        N and T (T >= 2).
+    n_symbols, n_distractors : int
+        K >= 2 target symbols and D >= 1 distractors.
+    lag : None, int, or (low, high)
+        Steps between the target and the last step. ``None``: the target is the first
+        step (lag T - 1, the hardest); an int: that lag for every sequence; a pair: drawn
+        uniformly from ``low .. high`` per sequence.
+    seed : int or None
+    dtype : floating dtype of ``x``
+    return_lags : bool
+        Also return the lag of each sequence.
+
+    Returns
+    -------
+    x : ndarray (N, T, K + D)
+        Targets one-hot in channels ``0 .. K-1``, distractors in ``K .. K+D-1``.
+    y : ndarray (N,) int64
+        The target symbol, ``0 .. K-1``.
+    lags : ndarray (N,) int64, only if ``return_lags``
+    """
+    n = check_positive_int(n_samples, "n_samples")
+    T = check_positive_int(seq_len, "seq_len")
+    K = check_positive_int(n_symbols, "n_symbols")
+    D = check_positive_int(n_distractors, "n_distractors")
+    if T < 2 or K < 2:
+        raise ValueError(f"delayed_recall needs seq_len >= 2 and n_symbols >= 2, got {T}, {K}")
+    dtype = check_supported_dtype(dtype, "dtype")
+    rng = np.random.default_rng(seed)
+    channels = K + rng.integers(0, D, size=(n, T))
+    y = rng.integers(0, K, size=n)
+    lags = _lags(n, T, lag, rng)
+    channels[np.arange(n), T - 1 - lags] = y
+    x = np.zeros((n, T, K + D), dtype=dtype)
+    x[np.arange(n)[:, None], np.arange(T)[None, :], channels] = 1
+    y = y.astype(np.int64)
+    return (x, y, lags.astype(np.int64)) if return_lags else (x, y)
+
+
+#: Characters of :func:`bracket_text`: space, full stop, brackets, then letters.
+BRACKET_ALPHABET = " .()" + "abcdefgh"
+
+
+def bracket_text(
+    n_chars: int,
+    *,
+    max_depth: int = 6,
+    p_open: float = 0.15,
+    p_close: float = 0.1,
+    p_stop: float = 0.03,
+    seed: int | None = None,
+) -> tuple[str, np.ndarray]:
+    """Text with nested brackets, and the number of brackets open at every character.
+
+    Words of letters ``a..h`` separated by spaces, with ``(`` and ``)`` in between; a full
+    stop ends a sentence and *resets* the count, closing whatever is still open (so a
+    reader, and a network, must forget at the stop). ``(`` is not written at
+    ``max_depth``, ``)`` not at depth 0.
+
+    Parameters
+    ----------
+    n_chars : int
+    max_depth : int
+    p_open, p_close, p_stop : float
+        Probabilities, per character, of ``(``, ``)`` and ``.`` (where allowed).
+    seed : int or None
+
+    Returns
+    -------
+    text : str of length ``n_chars``
+    depth : ndarray (n_chars,) int64
+        Brackets open *after* reading each character (0 after a full stop).
+    """
+    n = check_positive_int(n_chars, "n_chars")
+    max_depth = check_positive_int(max_depth, "max_depth")
+    if not (p_open >= 0 and p_close >= 0 and p_stop >= 0 and p_open + p_close + p_stop < 1):
+        raise ValueError("p_open, p_close, p_stop must be >= 0 with a sum below 1")
+    rng = np.random.default_rng(seed)
+    chars, depth, d = [], np.zeros(n, dtype=np.int64), 0
+    for t in range(n):
+        u = rng.random()
+        if u < p_stop and t > 0 and chars[-1] not in " .":
+            ch, d = ".", 0
+        elif u < p_stop + p_open and d < max_depth:
+            ch, d = "(", d + 1
+        elif u < p_stop + p_open + p_close and d > 0:
+            ch, d = ")", d - 1
+        elif rng.random() < 0.2 and t > 0 and chars[-1] != " ":
+            ch = " "
+        else:
+            ch = BRACKET_ALPHABET[4 + rng.integers(0, 8)]
+        chars.append(ch)
+        depth[t] = d
+    return "".join(chars), depth
+
+
+def encode_text(text: str, alphabet: str = BRACKET_ALPHABET) -> np.ndarray:
+    """Character ids (len(text),) int64; a character outside ``alphabet`` is an error."""
+    index = {ch: k for k, ch in enumerate(alphabet)}
+    missing = sorted(set(text) - set(index))
+    if missing:
+        raise ValueError(f"encode_text: characters {missing!r} are not in the alphabet")
+    return np.array([index[ch] for ch in text], dtype=np.int64)
+
+
+def one_hot(ids, n_classes: int, dtype=np.float32) -> np.ndarray:
+    """One-hot rows: ids (...) int -> (..., n_classes)."""
+    ids = np.asarray(ids)
+    if ids.size and (ids.min() < 0 or ids.max() >= n_classes):
+        raise ValueError(f"one_hot: ids must lie in [0, {n_classes}), got {ids.min()}..{ids.max()}")
+    return np.eye(n_classes, dtype=dtype)[ids]
