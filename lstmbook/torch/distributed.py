@@ -50,6 +50,19 @@ class LastStepRegressor(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.lstm(x)[0][:, -1])
 
+    def to_numpy(self) -> Any:
+        """The same network as a float64 :class:`lstmbook.numpy.SequenceRegressor`, whose
+        hand-written ``backward`` gives input gradients (see :mod:`lstmbook.attribution`)."""
+        from lstmbook.numpy import SequenceRegressor
+
+        lstm = self.lstm
+        out = SequenceRegressor(lstm.input_size, lstm.hidden_size, self.head.out_features)
+        sd = {k: v.detach().double().numpy() for k, v in lstm.state_dict().items()}
+        out.lstm.load_state_dict(sd)
+        for name in ("weight", "bias"):
+            out.head.params[name][...] = getattr(self.head, name).detach().double().numpy()
+        return out
+
 
 def free_port() -> int:
     """A TCP port on localhost that is free now (for ``MASTER_PORT``)."""
