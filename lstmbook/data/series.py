@@ -101,8 +101,8 @@ def fill_missing(series: pd.Series, method: str = "linear", *, period: int = 52)
         ``"linear"``: straight line between the neighbours of the gap (uses the value
         *after* the gap); ``"ffill"``: repeat the last known value (uses the past only);
         ``"seasonal"``: linear interpolation of the series minus its mean seasonal profile
-        (by position in the ``period``), profile added back -- follows the annual cycle
-        across long gaps.
+        (by calendar position for a date index, else by position modulo ``period``),
+        profile added back -- follows the annual cycle across long gaps.
     period : int
         Season length for ``"seasonal"`` (52 weeks).
 
@@ -118,8 +118,14 @@ def fill_missing(series: pd.Series, method: str = "linear", *, period: int = 52)
     if method == "linear":
         return series.interpolate("linear", limit_direction="both")
     period = check_positive_int(period, "period")
-    phase = np.arange(len(series)) % period
-    profile = series.groupby(phase).transform("mean") - series.mean()
+    if isinstance(series.index, pd.DatetimeIndex):  # calendar position: a year is 52.18 weeks
+        phase = np.minimum((series.index.dayofyear.to_numpy() - 1) * period // 365, period - 1)
+    else:
+        phase = np.arange(len(series)) % period
+    # profile of the series minus its one-period moving average (removes the trend, which
+    # would otherwise bias the mean of a position observed in fewer early or late periods)
+    detrended = series - series.rolling(period, center=True, min_periods=period // 2).mean()
+    profile = detrended.groupby(phase).transform("mean")
     if profile.isna().any():
         raise ValueError("some seasonal positions have no observed value; use method='linear'")
     return (series - profile).interpolate("linear", limit_direction="both") + profile

@@ -28,6 +28,7 @@ from torch import nn
 
 from lstmbook._checks import check_positive_int, format_shape
 from lstmbook.evaluation import Standardizer, TimeSplit, make_windows
+from lstmbook.metrics.forecast import mase
 from lstmbook.numpy.train import batch_iterator
 from lstmbook.torch.train import train
 
@@ -39,6 +40,13 @@ __all__ = [
     "FitResult",
     "relative_windows",
     "fit_forecaster",
+    "train_early_stopping",
+    "save_forecasters",
+    "load_forecasters",
+    "LEAKAGE_PROTOCOLS",
+    "LEVEL_MODEL",
+    "level_windows",
+    "level_model_mase",
 ]
 
 #: The recurrent layers a forecaster can use.
@@ -197,24 +205,54 @@ def fit_forecaster(
     xv, yv = _relative_pair(s, window, outputs, split.val, scale)
     torch.manual_seed(seed)
     model = RecurrentForecaster(cell, hidden_size, outputs)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    batches = batch_iterator(xt, yt, batch_size, seed=seed)
     result = FitResult(NeuralForecaster(model, window, scale, horizon, strategy))
-    best, best_state, waited = np.inf, None, 0
+    result.train_loss, result.val_loss, result.best_epoch = train_early_stopping(
+        model, (xt, yt), (xv, yv), lr=lr, epochs=epochs, patience=patience,
+        batch_size=batch_size, seed=seed,
+    )
+    return result
+
+
+def train_early_stopping(
+    model: nn.Module,
+    train_data: tuple,
+    val_data: tuple,
+    *,
+    lr: float = DEFAULT_HPARAMS["lr"],
+    epochs: int = DEFAULT_HPARAMS["epochs"],
+    patience: int = DEFAULT_HPARAMS["patience"],
+    batch_size: int = DEFAULT_HPARAMS["batch_size"],
+    seed: int = 0,
+) -> tuple[list[float], list[float], int]:
+    """Adam on the MSE, one :func:`~lstmbook.torch.train.train` epoch at a time, early stopping.
+
+    ``train_data`` and ``val_data`` are ``(x, y)`` tensors already scaled. Stops after
+    ``patience`` epochs without a lower validation loss and loads the best epoch's weights
+    into ``model``.
+
+    Returns
+    -------
+    train_loss, val_loss : list of float (one per epoch run)
+    best_epoch : int
+    """
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    batches = batch_iterator(*train_data, batch_size, seed=seed)
+    train_loss, val_loss = [], []
+    best, best_state, best_epoch, waited = np.inf, None, 0, 0
     for epoch in range(check_positive_int(epochs, "epochs")):
         hist = train(model, nn.MSELoss(), opt, batches, epochs=1, device="cpu",
-                     progress=False, val_data=(xv, yv))
-        result.train_loss.append(hist.epoch_loss[-1])
-        result.val_loss.append(hist.val_loss[-1])
-        if hist.val_loss[-1] < best:
-            best, best_state, waited = hist.val_loss[-1], copy.deepcopy(model.state_dict()), 0
-            result.best_epoch = epoch
+                     progress=False, val_data=val_data)
+        train_loss.append(hist.epoch_loss[-1])
+        val_loss.append(hist.val_loss[-1])
+        if val_loss[-1] < best:
+            best, best_state, best_epoch, waited = val_loss[-1], copy.deepcopy(
+                model.state_dict()), epoch, 0
         else:
             waited += 1
             if waited >= patience:
                 break
     model.load_state_dict(best_state)
-    return result
+    return train_loss, val_loss, best_epoch
 
 
 def _windows(s, window, outputs, block: slice):
@@ -226,3 +264,89 @@ def _relative_pair(s, window, outputs, block: slice, scale: float):
     x, y = _windows(s, window, outputs, block)
     xr, yr = relative_windows(x, scale, y)
     return torch.as_tensor(xr, dtype=torch.float32), torch.as_tensor(yr, dtype=torch.float32)
+
+
+def save_forecasters(path, forecasters: list[NeuralForecaster]) -> None:
+    """Save the weights of several forecasters (one per seed) in one ``.npz``.
+
+    Arrays are named ``seed<k>.<parameter>`` (``k`` = position in the list), plus
+    ``seed<k>.scale``.
+    """
+    from lstmbook.io import save_weights
+
+    arrays = {}
+    for k, f in enumerate(forecasters):
+        for name, value in f.model.state_dict().items():
+            arrays[f"seed{k}.{name}"] = value
+        arrays[f"seed{k}.scale"] = np.array(f.scale)
+    save_weights(path, arrays)
+
+
+def load_forecasters(
+    path, *, cell: str, window: int, horizon: int, strategy: str, n_seeds: int,
+    hidden_size: int = DEFAULT_HPARAMS["hidden_size"],
+) -> list[NeuralForecaster]:
+    """Load what :func:`save_forecasters` wrote; the file must fit the described model exactly."""
+    from lstmbook.io import load_weights
+
+    outputs = horizon if strategy == "direct" else 1
+    models = [RecurrentForecaster(cell, hidden_size, outputs) for _ in range(n_seeds)]
+    expected = {f"seed{k}.scale": () for k in range(n_seeds)}
+    for k, m in enumerate(models):
+        expected.update({f"seed{k}.{n}": tuple(v.shape) for n, v in m.state_dict().items()})
+    arrays = load_weights(path, expected=expected)
+    out = []
+    for k, m in enumerate(models):
+        prefix = f"seed{k}."
+        m.load_state_dict({n[len(prefix):]: torch.as_tensor(v) for n, v in arrays.items()
+                           if n.startswith(prefix) and not n.endswith(".scale")})
+        out.append(NeuralForecaster(m, window, float(arrays[prefix + "scale"]), horizon, strategy))
+    return out
+
+
+#: The protocols of the leakage experiment.
+LEAKAGE_PROTOCOLS = ("honest", "scaler_on_all", "shuffled")
+#: The level model of the leakage experiment (book page ``applications/evaluation``).
+LEVEL_MODEL = dict(hidden_size=8, epochs=80, patience=15)
+
+
+def level_windows(y, window: int, split: TimeSplit, protocol: str, seed: int = 0):
+    """Train / val / test ``(x, y)`` windows and the scaler of one leakage ``protocol``.
+
+    ``"honest"``: windows by time block, scaler fitted on the training block;
+    ``"scaler_on_all"``: windows by time block, scaler fitted on the whole series;
+    ``"shuffled"``: windows assigned to the blocks at random (same sizes), scaler on all.
+    """
+    if protocol not in LEAKAGE_PROTOCOLS:
+        raise ValueError(f"protocol must be one of {LEAKAGE_PROTOCOLS}, got {protocol!r}")
+    if protocol == "shuffled":
+        x, t, _ = make_windows(y, window, 1)
+        perm = np.random.default_rng(seed).permutation(len(x))
+        n_test, n_val = split.test.stop - split.test.start, split.val.stop - split.val.start
+        parts = perm[:n_test], perm[n_test:n_test + n_val], perm[n_test + n_val:]
+        test, val, train = ((x[p], t[p]) for p in parts)
+        return train, val, test, Standardizer().fit(y)
+    blocks = [make_windows(y, window, 1, start=b.start, stop=b.stop)[:2]
+              for b in (split.train, split.val, split.test)]
+    scaler = Standardizer().fit(y if protocol == "scaler_on_all" else y[split.train])
+    return (*blocks, scaler)
+
+
+def level_model_mase(y, window: int, split: TimeSplit, protocol: str, seed: int = 0) -> float:
+    """One-step test MASE of an LSTM on standardised *levels* under a leakage ``protocol``.
+
+    The model reads ``window`` standardised values and predicts the next one (no relative
+    windows), with :data:`LEVEL_MODEL` settings; see :func:`level_windows`.
+    """
+    train, val, test, scaler = level_windows(y, window, split, protocol, seed)
+
+    def scaled(pair):
+        return tuple(torch.as_tensor(scaler.transform(a), dtype=torch.float32) for a in pair)
+
+    torch.manual_seed(seed)
+    model = RecurrentForecaster("lstm", LEVEL_MODEL["hidden_size"], 1)
+    train_early_stopping(model, scaled(train), scaled(val), epochs=LEVEL_MODEL["epochs"],
+                         patience=LEVEL_MODEL["patience"], seed=seed)
+    with torch.no_grad():
+        pred = scaler.inverse_transform(model(scaled(test)[0]).numpy())
+    return mase(test[1], pred, y[split.train])
