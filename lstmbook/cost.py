@@ -11,6 +11,8 @@ functions that need it.
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,11 +21,31 @@ import numpy as np
 from lstmbook._checks import check_positive_int
 
 __all__ = [
+    "median_cpu_time",
     "numpy_cache_bytes",
     "saved_tensor_bytes",
     "checkpointed_lstm",
     "transformer_layer_flops",
 ]
+
+
+def median_cpu_time(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
+    """Median CPU seconds of the calling thread for ``fn()``, after ``warmup`` calls.
+
+    Like :func:`lstmbook.bench.median_time`, but counts the thread's CPU time
+    (``time.thread_time``) instead of the wall clock, so that other programs sharing the
+    cores do not inflate it. Meaningful for single-threaded work (NumPy with one BLAS
+    thread, ``torch.set_num_threads(1)``), which runs in the calling thread.
+    """
+    repeats = check_positive_int(repeats, "repeats")
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.thread_time()
+        fn()
+        times.append(time.thread_time() - t0)
+    return statistics.median(times)
 
 
 def numpy_cache_bytes(lstm: Any) -> int:
