@@ -446,6 +446,19 @@ class _LayerCache:
     hs: Array  # (H, T+1, B)  h_0 .. h_T
     cs: Array  # (T+1, H, B)  c_0 .. c_T
     tanh_cs: Array  # (T, H, B)  tanh(c_1) .. tanh(c_T)
+    mask: Array | None = None  # (T, 1, B) bool, False at padded steps; None: no padding
+
+
+def _padded_steps(mask: Array | None) -> frozenset[int]:
+    """The steps t at which some sequence of the batch is padding."""
+    if mask is None:
+        return frozenset()
+    return frozenset(np.flatnonzero(~_as_numpy(mask).all(axis=(1, 2))).tolist())
+
+
+def _reversed_rows(rows: Array, T: int, xp: ModuleType) -> Array:
+    """(T*B, I) rows ordered (t, b) -> the same rows with time reversed, contiguous."""
+    return xp.ascontiguousarray(rows.reshape(T, -1, rows.shape[-1])[::-1]).reshape(rows.shape)
 
 
 class LSTM(_RecurrentBase):
@@ -461,7 +474,7 @@ class LSTM(_RecurrentBase):
         Whether the ``bias_ih_l{k}`` / ``bias_hh_l{k}`` parameters exist.
     batch_first : bool
         Input and output are (B, T, ·) instead of (T, B, ·). States are always
-        (num_layers, B, H), as in PyTorch.
+        (D * num_layers, B, H), as in PyTorch.
     dtype : float32 or float64
         Dtype of the weights; inputs must have the same dtype (no silent casting).
     seed : int, optional
@@ -469,12 +482,17 @@ class LSTM(_RecurrentBase):
     forget_bias : float, optional
         If given (and ``bias``), the forget-gate slice of every ``bias_ih_l{k}`` is set to
         it and that of ``bias_hh_l{k}`` to 0 (Jozefowicz et al., 2015, use 1.0).
+    bidirectional : bool
+        Add a second LSTM per layer that reads the sequence backwards (``_reverse``
+        parameters, as ``torch.nn.LSTM(bidirectional=True)``); D = 2 directions, the
+        output concatenates both, (…, 2H), and layer k > 0 reads that 2H-wide output.
 
     Attributes
     ----------
     params : dict[str, ndarray]
-        ``weight_ih_l{k}`` (4H, I if k == 0 else H), ``weight_hh_l{k}`` (4H, H),
-        ``bias_ih_l{k}``, ``bias_hh_l{k}`` (4H,); gate order i, f, g, o.
+        ``weight_ih_l{k}`` (4H, I if k == 0 else D*H), ``weight_hh_l{k}`` (4H, H),
+        ``bias_ih_l{k}``, ``bias_hh_l{k}`` (4H,); gate order i, f, g, o; with
+        ``bidirectional`` the same again with the suffix ``_reverse``.
     grads : dict[str, ndarray]
         Same keys and shapes; *overwritten* (not accumulated) by :meth:`backward`.
     grad_h_0, grad_c_0 : ndarray
@@ -506,78 +524,122 @@ class LSTM(_RecurrentBase):
         dtype: Any = np.float64,
         seed: int | None = None,
         forget_bias: float | None = None,
+        bidirectional: bool = False,
     ) -> None:
         self.input_size = check_positive_int(input_size, "LSTM input_size")
         self.hidden_size = check_positive_int(hidden_size, "LSTM hidden_size")
         self.num_layers = check_positive_int(num_layers, "LSTM num_layers")
         self.bias = bool(bias)
         self.batch_first = bool(batch_first)
+        self.bidirectional = bool(bidirectional)
+        self.num_directions = 2 if self.bidirectional else 1
         self.dtype = check_supported_dtype(dtype, "LSTM dtype")
-        H = self.hidden_size
+        H, D = self.hidden_size, self.num_directions
         shapes: dict[str, tuple[int, ...]] = {}
         for k in range(self.num_layers):
-            in_k = self.input_size if k == 0 else H
-            shapes[f"weight_ih_l{k}"] = (4 * H, in_k)
-            shapes[f"weight_hh_l{k}"] = (4 * H, H)
-            if self.bias:
-                shapes[f"bias_ih_l{k}"] = (4 * H,)
-                shapes[f"bias_hh_l{k}"] = (4 * H,)
+            in_k = self.input_size if k == 0 else D * H
+            for sfx in self._suffixes:
+                shapes[f"weight_ih_l{k}{sfx}"] = (4 * H, in_k)
+                shapes[f"weight_hh_l{k}{sfx}"] = (4 * H, H)
+                if self.bias:
+                    shapes[f"bias_ih_l{k}{sfx}"] = (4 * H,)
+                    shapes[f"bias_hh_l{k}{sfx}"] = (4 * H,)
         self._init_params(shapes, seed)
         if forget_bias is not None:
             for k in range(self.num_layers):
-                self._set_forget_bias(f"bias_ih_l{k}", f"bias_hh_l{k}", float(forget_bias))
+                for sfx in self._suffixes:
+                    self._set_forget_bias(
+                        f"bias_ih_l{k}{sfx}", f"bias_hh_l{k}{sfx}", float(forget_bias)
+                    )
         self._caches: list[_LayerCache] | None = None
         self._batched = True
+        self._valid: Array | None = None
         self.grad_h_0: Array | None = None
         self.grad_c_0: Array | None = None
 
+    @property
+    def _suffixes(self) -> tuple[str, ...]:
+        """Parameter-name suffix of each direction: ``("",)`` or ``("", "_reverse")``."""
+        return ("", "_reverse") if self.bidirectional else ("",)
+
     def __repr__(self) -> str:
+        bi = ", bidirectional=True" if self.bidirectional else ""
         return (
             f"LSTM({self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
-            f"bias={self.bias}, batch_first={self.batch_first}, dtype={self.dtype.name})"
+            f"bias={self.bias}, batch_first={self.batch_first}{bi}, dtype={self.dtype.name})"
         )
 
     # ----------------------------------------------------------------------- forward
     def forward(
-        self, x: Array, state: tuple[Array, Array] | None = None
+        self, x: Array, state: tuple[Array, Array] | None = None, lengths: Any = None
     ) -> tuple[Array, tuple[Array, Array]]:
-        """Run the whole sequence through every layer.
+        """Run the whole sequence through every layer (both directions if bidirectional).
 
         Parameters
         ----------
         x : ndarray
             (T, B, I); (B, T, I) if ``batch_first``; or (T, I) unbatched.
         state : (h_0, c_0), optional
-            Each (num_layers, B, H), or (num_layers, H) unbatched. Zeros if not given.
+            Each (D * num_layers, B, H), or (D * num_layers, H) unbatched; index
+            ``k * D + d`` is layer k, direction d (0 forward, 1 backward). Zeros if not given.
+        lengths : sequence of B ints in [1, T], optional
+            True length of each sequence of a padded batch (batched input only). Steps
+            ``t >= lengths[b]`` are *padding* (填充), masked (掩码): there the state is
+            carried over unchanged, the output is 0, and in :meth:`backward` they pass
+            gradients through untouched and add nothing to the weight gradients -- the
+            numbers equal running each sequence alone. The backward direction starts at
+            each sequence's own last step. ``None``: every sequence is T long.
 
         Returns
         -------
         output : ndarray
-            Hidden states of the last layer at every step: (T, B, H), (B, T, H) if
-            ``batch_first``, or (T, H) unbatched. A fresh array.
+            Hidden states of the last layer at every step: (T, B, D*H), (B, T, D*H) if
+            ``batch_first``, or (T, D*H) unbatched; forward direction first. A fresh array.
         (h_n, c_n) : ndarray
-            Final states of every layer, (num_layers, B, H) or (num_layers, H).
+            Final states of every layer and direction, (D * num_layers, B, H) or
+            (D * num_layers, H); with ``lengths``, the states after each sequence's last
+            real step (forward direction) and after step 0 (backward direction).
         """
-        xp = self.xp
+        xp, D = self.xp, self.num_directions
         x_tm, batched = self._check_input(x)
         T, B, I = x_tm.shape
         h0, c0 = self._check_state(state, B, batched)
+        valid = self._check_lengths(lengths, T, B, batched)  # (T, 1, B) bool or None
 
         caches = []
         x_rows = x_tm.reshape(T * B, I)  # layer 0 input as rows (t, b)
         x_cols = x_tm.transpose(0, 2, 1)  # (T, I, B) views: one (I, B) matrix per step
         for k in range(self.num_layers):
-            h0_k = None if h0 is None else h0[k]
-            c0_k = None if c0 is None else c0[k]
-            cache = self._layer_forward(k, x_cols, x_rows if k == 0 else None, h0_k, c0_k)
-            caches.append(cache)
-            x_cols = cache.hs[:, 1:].transpose(1, 0, 2)  # (T, H, B): next layer's input
-        self._caches, self._batched = caches, batched
+            outs = []
+            for d in range(D):
+                j = k * D + d
+                h0_j = None if h0 is None else h0[j]
+                c0_j = None if c0 is None else c0[j]
+                if d == 0:
+                    cache = self._layer_forward(k, x_cols, x_rows, h0_j, c0_j, mask=valid)
+                    outs.append(cache.hs[:, 1:])  # (H, T, B)
+                else:  # the same layer on the time-reversed sequence
+                    rows = None if x_rows is None else _reversed_rows(x_rows, T, xp)
+                    mask = None if valid is None else valid[::-1]
+                    cache = self._layer_forward(
+                        k, x_cols[::-1], rows, h0_j, c0_j, suffix="_reverse", mask=mask
+                    )
+                    outs.append(cache.hs[:, 1:][:, ::-1])  # back in time order
+                caches.append(cache)
+            if D == 1:
+                x_cols, x_rows = outs[0].transpose(1, 0, 2), None  # (T, H, B) views
+            else:
+                both = xp.concatenate(outs, axis=0)  # (2H, T, B)
+                x_cols = both.transpose(1, 0, 2)
+                x_rows = xp.ascontiguousarray(both.reshape(2 * self.hidden_size, T * B).T)
+        self._caches, self._batched, self._valid = caches, batched, valid
 
-        h_n = xp.stack([c.hs[:, T].T for c in caches])  # (L, B, H)
+        h_n = xp.stack([c.hs[:, T].T for c in caches])  # (D*L, B, H)
         c_n = xp.stack([c.cs[T].T for c in caches])
-        h_last = caches[-1].hs[:, 1:].transpose(1, 2, 0)  # (T, B, H) view of the cache
+        h_last = x_cols.transpose(0, 2, 1)  # (T, B, D*H) view of the caches
         output = self._from_time_major(h_last, batched, copy=True)
+        if valid is not None:
+            output *= self._from_time_major(valid.transpose(0, 2, 1), batched)
         if not batched:
             h_n, c_n = h_n[:, 0], c_n[:, 0]
         return output, (h_n, c_n)
@@ -591,6 +653,9 @@ class LSTM(_RecurrentBase):
         x_rows: Array | None,
         h0: Array | None,
         c0: Array | None,
+        *,
+        suffix: str = "",
+        mask: Array | None = None,
     ) -> _LayerCache:
         """Forward of layer ``k`` over all steps (feature-major, see :class:`_LayerCache`).
 
@@ -598,19 +663,25 @@ class LSTM(_RecurrentBase):
         ----------
         k : int
         x_cols : ndarray (T, I_k, B)
-            The layer's input, one (I_k, B) matrix per step (any strides BLAS accepts).
+            The layer's input, one (I_k, B) matrix per step (any strides BLAS accepts),
+            in the order the direction reads it.
         x_rows : ndarray (T*B, I_k) or None
-            The same input as rows, kept for the weight gradient (layer 0 only).
+            The same input as rows, kept for the weight gradient (None: layer k-1's
+            states of a one-directional LSTM, read from its cache).
         h0, c0 : ndarray (B, H) or None (zeros)
+        suffix : str
+            ``""`` or ``"_reverse"``: whose parameters.
+        mask : ndarray (T, 1, B) bool, optional
+            False at padded steps, which keep the previous state.
         """
         xp, p, H = self.xp, self.params, self.hidden_size
         T, _, B = x_cols.shape
-        w_ih, w_hh = p[f"weight_ih_l{k}"], p[f"weight_hh_l{k}"]
+        w_ih, w_hh = p[f"weight_ih_l{k}{suffix}"], p[f"weight_hh_l{k}{suffix}"]
 
         # Input projection for all steps in one call, both biases added: (T, 4H, B).
         gates = xp.matmul(w_ih, x_cols)
         if self.bias:
-            bias = (p[f"bias_ih_l{k}"] + p[f"bias_hh_l{k}"]).reshape(4 * H, 1)
+            bias = (p[f"bias_ih_l{k}{suffix}"] + p[f"bias_hh_l{k}{suffix}"]).reshape(4 * H, 1)
             xp.add(gates, bias, out=gates)
         gates = gates.reshape(T, 4, H, B)
 
@@ -619,6 +690,7 @@ class LSTM(_RecurrentBase):
         tanh_cs = xp.empty((T, H, B), dtype=self.dtype)
         hs[:, 0] = 0.0 if h0 is None else h0.T
         cs[0] = 0.0 if c0 is None else c0.T
+        padded = _padded_steps(mask)
 
         # The time loop: per step one matrix product and the elementwise step.
         recurrent = xp.empty((4 * H, B), dtype=self.dtype)
@@ -632,7 +704,10 @@ class LSTM(_RecurrentBase):
                 matmul(w_hh, h_prev, out=recurrent)  # (4H, H) x (H, B)
                 add(a_t, recurrent_gm, a_t)  # a_t = P[t] + W_hh h_{t-1}
             step(a_t, c_prev, c_t, tanh_c_t, h_t)
-        return _LayerCache(x_rows=x_rows, gates=gates, hs=hs, cs=cs, tanh_cs=tanh_cs)
+            if t in padded:  # padding: keep the state
+                xp.copyto(c_t, c_prev, where=~mask[t])
+                xp.copyto(h_t, h_prev, where=~mask[t])
+        return _LayerCache(x_rows=x_rows, gates=gates, hs=hs, cs=cs, tanh_cs=tanh_cs, mask=mask)
 
     # ---------------------------------------------------------------------- backward
     def backward(
@@ -646,13 +721,14 @@ class LSTM(_RecurrentBase):
         Parameters
         ----------
         grad_output : ndarray, shape of ``output``
-            ∂L/∂output.
+            ∂L/∂output (entries at padded steps are ignored: the output there is a
+            constant 0).
         grad_h_n, grad_c_n : ndarray, shape of ``h_n`` / ``c_n``, optional
             ∂L/∂h_n and ∂L/∂c_n (zeros if not given).
 
         Returns
         -------
-        grad_x : ndarray, shape of ``x``
+        grad_x : ndarray, shape of ``x`` (0 at padded steps)
 
         Fills :attr:`grads` (overwriting the previous values), :attr:`grad_h_0` and
         :attr:`grad_c_0`. May be called again for the same forward (with other
@@ -660,18 +736,21 @@ class LSTM(_RecurrentBase):
         """
         if self._caches is None:
             raise RuntimeError("LSTM.backward called before forward: nothing to differentiate")
-        xp, H, L = self.xp, self.hidden_size, self.num_layers
+        xp, H, D = self.xp, self.hidden_size, self.num_directions
+        L = self.num_layers * D  # number of (layer, direction) states
         caches, batched = self._caches, self._batched
         T, _, _, B = caches[0].gates.shape
 
-        out_shape = (T, B, H) if not self.batch_first else (B, T, H)
+        out_shape = (T, B, D * H) if not self.batch_first else (B, T, D * H)
         state_shape = (L, B, H)
         if not batched:
-            out_shape, state_shape = (T, H), (L, H)
+            out_shape, state_shape = (T, D * H), (L, H)
         d_out = self._check_grad(grad_output, out_shape, "LSTM grad_output", "output")
         dh_n = self._check_grad(grad_h_n, state_shape, "LSTM grad_h_n", "h_n")
         dc_n = self._check_grad(grad_c_n, state_shape, "LSTM grad_c_n", "c_n")
-        d_cols = self._to_time_major(d_out, batched).transpose(0, 2, 1)  # (T, H, B) views
+        d_cols = self._to_time_major(d_out, batched).transpose(0, 2, 1)  # (T, D*H, B) views
+        if self._valid is not None:
+            d_cols = d_cols * self._valid  # padded outputs are constants
         if not batched and dh_n is not None:
             dh_n = dh_n[:, None, :]
         if not batched and dc_n is not None:
@@ -680,17 +759,25 @@ class LSTM(_RecurrentBase):
         d_gates = xp.empty((4 * H, T, B), dtype=self.dtype)  # ∂L/∂a, shared by the layers
         grad_h0 = xp.empty((L, B, H), dtype=self.dtype)
         grad_c0 = xp.empty((L, B, H), dtype=self.dtype)
-        for k in reversed(range(L)):
-            d_cols = self._layer_backward(
-                k,
-                caches[k],
-                d_cols,
-                None if dh_n is None else dh_n[k],
-                None if dc_n is None else dc_n[k],
-                d_gates,
-                grad_h0[k],
-                grad_c0[k],
-            )
+        for k in reversed(range(self.num_layers)):
+            d_in = None
+            for d in range(D):
+                j = k * D + d
+                d_part = d_cols[:, d * H : (d + 1) * H]
+                args = (
+                    None if dh_n is None else dh_n[j],
+                    None if dc_n is None else dc_n[j],
+                    d_gates,
+                    grad_h0[j],
+                    grad_c0[j],
+                )
+                if d == 0:
+                    dx = self._layer_backward(k, caches[j], d_part, *args)
+                else:
+                    dx = self._layer_backward(k, caches[j], d_part[::-1], *args, suffix="_reverse")
+                    dx = dx[::-1]
+                d_in = dx if d_in is None else d_in + dx
+            d_cols = d_in
         if not batched:
             grad_h0, grad_c0 = grad_h0[:, 0], grad_c0[:, 0]
         self.grad_h_0, self.grad_c_0 = grad_h0, grad_c0
@@ -706,26 +793,31 @@ class LSTM(_RecurrentBase):
         d_gates: Array,
         grad_h0: Array,
         grad_c0: Array,
+        *,
+        suffix: str = "",
     ) -> Array:
         """Backward of layer ``k``: fills the layer's ``grads``, ``grad_h0``/``grad_c0`` (B, H).
 
         Parameters
         ----------
         d_out : ndarray (T, H, B)
-            ∂L/∂h_t coming from above (the loss or layer k+1), one (H, B) block per step.
+            ∂L/∂h_t coming from above (the loss or layer k+1), one (H, B) block per step,
+            in the order the direction read the sequence.
         dh_n, dc_n : ndarray (B, H) or None
         d_gates : ndarray (4H, T, B)
             Work buffer, overwritten with ∂L/∂a; as a (4H, T*B) matrix it meets the
             layer's inputs and states in one product each.
+        suffix : str
+            ``""`` or ``"_reverse"``: whose parameters.
 
         Returns
         -------
-        ∂L/∂x for the layer's input: (T, B, I) rows for layer 0, otherwise (T, H, B)
-        blocks, the ``d_out`` of the layer below.
+        ∂L/∂x for the layer's input, in the direction's order: (T, B, I) rows for layer 0,
+        otherwise (T, I_k, B) blocks, the ``d_out`` of the layer below.
         """
         xp, p, g, H = self.xp, self.params, self.grads, self.hidden_size
         T, _, _, B = cache.gates.shape
-        w_ih, w_hh = p[f"weight_ih_l{k}"], p[f"weight_hh_l{k}"]
+        w_ih, w_hh = p[f"weight_ih_l{k}{suffix}"], p[f"weight_hh_l{k}{suffix}"]
         w_hh_t = xp.ascontiguousarray(w_hh.T)  # (H, 4H)
 
         dh = xp.empty((H, B), dtype=self.dtype)
@@ -738,12 +830,20 @@ class LSTM(_RecurrentBase):
         da = xp.empty((4 * H, B), dtype=self.dtype)  # this step's ∂L/∂a, contiguous
         da_gm = da.reshape(4, H, B)
         dot, add, copyto, step = xp.dot, xp.add, xp.copyto, self._cell_step_backward
+        mask, padded = cache.mask, _padded_steps(cache.mask)
         da_steps = d_gates.transpose(1, 0, 2)  # (T, 4H, B) views of d_gates
         steps = zip(d_out, cache.gates, cache.cs[:-1], cache.tanh_cs, da_steps, strict=True)
-        for d_out_t, a_t, c_prev, tanh_c_t, da_t in reversed(list(steps)):
+        for t, (d_out_t, a_t, c_prev, tanh_c_t, da_t) in reversed(list(enumerate(steps))):
             add(d_out_t, dh_next, dh)
+            if t in padded:  # padding passes dh and dc through untouched
+                keep_dh, keep_dc = dh.copy(), dc.copy()
             step(dh, dc, a_t, c_prev, tanh_c_t, da_gm)
+            if t in padded:
+                da *= mask[t]
             dot(w_hh_t, da, out=dh_next)  # ∂L/∂h_{t-1} = W_hh^T da: (H, 4H) x (4H, B)
+            if t in padded:
+                copyto(dh_next, keep_dh, where=~mask[t])
+                copyto(dc, keep_dc, where=~mask[t])
             copyto(da_t, da)
         grad_h0[...] = dh_next.T
         grad_c0[...] = dc.T
@@ -752,21 +852,27 @@ class LSTM(_RecurrentBase):
         dA = d_gates.reshape(4 * H, T * B)
         h_prev = cache.hs[:, :-1].reshape(H, T * B)
         if cache.x_rows is not None:
-            xp.matmul(dA, cache.x_rows, out=g[f"weight_ih_l{k}"])
+            xp.matmul(dA, cache.x_rows, out=g[f"weight_ih_l{k}{suffix}"])
         else:
             x_below = self._caches[k - 1].hs[:, 1:].reshape(H, T * B)
-            xp.matmul(dA, x_below.T, out=g[f"weight_ih_l{k}"])
-        xp.matmul(dA, h_prev.T, out=g[f"weight_hh_l{k}"])
+            xp.matmul(dA, x_below.T, out=g[f"weight_ih_l{k}{suffix}"])
+        xp.matmul(dA, h_prev.T, out=g[f"weight_hh_l{k}{suffix}"])
         if self.bias:
-            xp.sum(dA, axis=1, out=g[f"bias_ih_l{k}"])
-            g[f"bias_hh_l{k}"][...] = g[f"bias_ih_l{k}"]
+            xp.sum(dA, axis=1, out=g[f"bias_ih_l{k}{suffix}"])
+            g[f"bias_hh_l{k}{suffix}"][...] = g[f"bias_ih_l{k}{suffix}"]
         if k == 0:
             return xp.matmul(dA.T, w_ih).reshape(T, B, -1)  # rows (t, b) x I
-        return xp.matmul(w_ih.T, dA).reshape(H, T, B).transpose(1, 0, 2)
+        return xp.matmul(w_ih.T, dA).reshape(-1, T, B).transpose(1, 0, 2)
 
     # ------------------------------------------------------------------------ plots
-    def activations(self, layer: int = 0) -> dict[str, np.ndarray]:
+    def activations(self, layer: int = 0, direction: int = 0) -> dict[str, np.ndarray]:
         """Gate values and states of one layer at every step of the last forward.
+
+        Parameters
+        ----------
+        layer : int
+        direction : int
+            0 forward, 1 backward (bidirectional only); both returned in time order.
 
         Returns
         -------
@@ -782,7 +888,12 @@ class LSTM(_RecurrentBase):
             raise ValueError(
                 f"LSTM.activations: layer must be in [0, {self.num_layers}), got {layer}"
             )
-        cache = self._caches[layer]
+        if direction not in range(self.num_directions):
+            raise ValueError(
+                f"LSTM.activations: direction must be in [0, {self.num_directions}), "
+                f"got {direction!r}"
+            )
+        cache = self._caches[(layer % self.num_layers) * self.num_directions + direction]
         views = {  # each (T, H, B) -> (T, B, H)
             "i": cache.gates[:, 0],
             "f": cache.gates[:, 1],
@@ -794,8 +905,31 @@ class LSTM(_RecurrentBase):
         out = {}
         for name, v in views.items():
             v = v.transpose(0, 2, 1)
+            if direction == 1:
+                v = v[::-1]
             out[name] = self._to_numpy(v if self._batched else v[:, 0])
         return out
+
+    def _check_lengths(self, lengths: Any, T: int, B: int, batched: bool) -> Array | None:
+        """``lengths`` checked; the (T, 1, B) mask of real (not padded) steps, or None."""
+        if lengths is None:
+            return None
+        if not batched:
+            raise ValueError("LSTM lengths: only for batched input (unbatched input is one "
+                             "sequence, of length T)")
+        arr = np.asarray(self._to_numpy(lengths) if hasattr(lengths, "get") else lengths)
+        if arr.dtype.kind not in "iu" or arr.shape != (B,):
+            raise ValueError(
+                f"LSTM lengths: expected {B} integers (one per sequence), got "
+                f"shape {format_shape(arr.shape)} dtype {arr.dtype}"
+            )
+        if arr.min() < 1 or arr.max() > T:
+            raise ValueError(
+                f"LSTM lengths: each length must be in [1, T={T}], got range "
+                f"[{arr.min()}, {arr.max()}]"
+            )
+        valid = np.arange(T)[:, None, None] < arr[None, None, :]  # (T, 1, B)
+        return self.xp.asarray(valid)
 
     # ------------------------------------------------------------- layout and checks
     def _layout(self, batched: bool) -> str:
@@ -859,10 +993,11 @@ class LSTM(_RecurrentBase):
         """Validate ``(h_0, c_0)``; return each as (num_layers, B, H), or ``(None, None)``."""
         if state is None:
             return None, None
-        xp, L, H = self.xp, self.num_layers, self.hidden_size
+        xp, L, H = self.xp, self.num_layers * self.num_directions, self.hidden_size
         h0, c0 = _unpack_state(state, "LSTM")
         want = (L, B, H) if batched else (L, H)
-        layout = "(num_layers, B, H)" if batched else "(num_layers, H) for unbatched input"
+        D = "2 * " if self.bidirectional else ""
+        layout = f"({D}num_layers, B, H)" if batched else f"({D}num_layers, H) for unbatched input"
         out = []
         for name, s in (("h_0", h0), ("c_0", c0)):
             label = f"LSTM state {name}"

@@ -96,6 +96,7 @@ def lstm_layer(
     weight_hh: Tensor,
     bias_ih: Tensor | None = None,
     bias_hh: Tensor | None = None,
+    mask: Tensor | None = None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Run one LSTM layer over a whole sequence.
 
@@ -106,20 +107,27 @@ def lstm_layer(
     weight_ih : Tensor (4H, I)
     weight_hh : Tensor (4H, H)
     bias_ih, bias_hh : Tensor (4H,) or None
+    mask : bool Tensor (T, B, 1), optional
+        False at padded steps: there the state is kept and the output is 0.
 
     Returns
     -------
     output : Tensor (T, B, H)
         The hidden state after every step.
     h_T, c_T : Tensor (B, H)
-        The state after the last step.
+        The state after the last step (the last real step of each sequence, if masked).
     """
     x_proj = project_inputs(x, weight_ih, bias_ih)  # (T, B, 4H), one matmul
     h, c = h0, c0
     outputs = []
     for t in range(x.shape[0]):
-        h, c = lstm_step(x_proj[t], h, c, weight_hh, bias_hh)
-        outputs.append(h)
+        h_new, c_new = lstm_step(x_proj[t], h, c, weight_hh, bias_hh)
+        if mask is None:
+            h, c = h_new, c_new
+            outputs.append(h)
+        else:
+            h, c = torch.where(mask[t], h_new, h), torch.where(mask[t], c_new, c)
+            outputs.append(h * mask[t])
     return torch.stack(outputs), h, c
 
 
@@ -314,10 +322,11 @@ class LSTM(nn.Module):
     """A stack of LSTM layers over whole sequences; a drop-in for ``torch.nn.LSTM``.
 
     Layer ``k`` reads the hidden states of layer ``k - 1`` (layer 0 reads the input).
-    ``dropout``, ``bidirectional``, ``proj_size`` and ``PackedSequence`` inputs of
-    ``torch.nn.LSTM`` are not implemented; everything else -- constructor, parameter
-    names and shapes, the ``forward`` signature and the shapes it returns -- is the
-    same, so ``state_dict``\\ s move freely between the two classes.
+    ``dropout``, ``proj_size`` and ``PackedSequence`` inputs of ``torch.nn.LSTM`` are
+    not implemented (padded batches take ``lengths``, see :meth:`forward`); everything
+    else -- constructor, parameter names and shapes, ``bidirectional``, the ``forward``
+    signature and the shapes it returns -- is the same, so ``state_dict``\\ s move freely
+    between the two classes.
 
     Parameters
     ----------
@@ -333,10 +342,13 @@ class LSTM(nn.Module):
     forget_bias : float or None
         If given, every layer's forget-gate bias ``b_if + b_hf`` starts at this value
         (``b_if`` set to it, ``b_hf`` to 0) instead of random.
+    bidirectional : bool
+        A second LSTM per layer reads the sequence backwards (parameters with the suffix
+        ``_reverse``); outputs are (…, 2H), states (2 * num_layers, B, H).
 
     Attributes
     ----------
-    weight_ih_l{k} : Parameter (4H, I) for k = 0, (4H, H) above
+    weight_ih_l{k} : Parameter (4H, I) for k = 0, (4H, D*H) above
     weight_hh_l{k} : Parameter (4H, H)
     bias_ih_l{k}, bias_hh_l{k} : Parameter (4H,)
         Gates stacked in the order i, f, g, o.
@@ -353,8 +365,11 @@ class LSTM(nn.Module):
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
         forget_bias: float | None = None,
+        bidirectional: bool = False,
     ) -> None:
         super().__init__()
+        self.bidirectional = bool(bidirectional)
+        self.num_directions = 2 if self.bidirectional else 1
         self.input_size = check_positive_int(input_size, "input_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.num_layers = check_positive_int(num_layers, "num_layers")
@@ -366,47 +381,64 @@ class LSTM(nn.Module):
         factory = {"device": device, "dtype": _floating_dtype(dtype)}
         H = self.hidden_size
         for k in range(self.num_layers):
-            layer_in = self.input_size if k == 0 else H
-            setattr(self, f"weight_ih_l{k}", nn.Parameter(torch.empty(4 * H, layer_in, **factory)))
-            setattr(self, f"weight_hh_l{k}", nn.Parameter(torch.empty(4 * H, H, **factory)))
-            if self.bias:
-                setattr(self, f"bias_ih_l{k}", nn.Parameter(torch.empty(4 * H, **factory)))
-                setattr(self, f"bias_hh_l{k}", nn.Parameter(torch.empty(4 * H, **factory)))
+            layer_in = self.input_size if k == 0 else self.num_directions * H
+            for sfx in ("", "_reverse")[: self.num_directions]:
+                w_ih = nn.Parameter(torch.empty(4 * H, layer_in, **factory))
+                setattr(self, f"weight_ih_l{k}{sfx}", w_ih)
+                w_hh = nn.Parameter(torch.empty(4 * H, H, **factory))
+                setattr(self, f"weight_hh_l{k}{sfx}", w_hh)
+                if self.bias:
+                    setattr(self, f"bias_ih_l{k}{sfx}", nn.Parameter(torch.empty(4 * H, **factory)))
+                    setattr(self, f"bias_hh_l{k}{sfx}", nn.Parameter(torch.empty(4 * H, **factory)))
         self.reset_parameters()
 
-    def layer_parameters(self, k: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of layer ``k`` (biases None if off)."""
+    def layer_parameters(
+        self, k: int, direction: int = 0
+    ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of layer ``k`` (biases None if off)
+        in ``direction`` 0 (forward) or 1 (backward, bidirectional only)."""
         if not 0 <= k < self.num_layers:
             raise IndexError(f"layer {k} does not exist; this LSTM has {self.num_layers}")
-        w_ih, w_hh = getattr(self, f"weight_ih_l{k}"), getattr(self, f"weight_hh_l{k}")
+        if direction not in range(self.num_directions):
+            raise IndexError(
+                f"direction {direction} does not exist; this LSTM has {self.num_directions}"
+            )
+        sfx = "_reverse" if direction else ""
+        w_ih, w_hh = getattr(self, f"weight_ih_l{k}{sfx}"), getattr(self, f"weight_hh_l{k}{sfx}")
         if not self.bias:
             return w_ih, w_hh, None, None
-        return w_ih, w_hh, getattr(self, f"bias_ih_l{k}"), getattr(self, f"bias_hh_l{k}")
+        return w_ih, w_hh, getattr(self, f"bias_ih_l{k}{sfx}"), getattr(self, f"bias_hh_l{k}{sfx}")
 
     def reset_parameters(self) -> None:
         """Draw the parameters again (``U(-1/√H, 1/√H)``, then ``forget_bias`` if set)."""
         _init_lstm_weights(list(self.parameters()), self.hidden_size)
         if self.forget_bias is not None:
             for k in range(self.num_layers):
-                _, _, b_ih, b_hh = self.layer_parameters(k)
-                _set_forget_bias(b_ih, b_hh, self.hidden_size, self.forget_bias)
+                for d in range(self.num_directions):
+                    _, _, b_ih, b_hh = self.layer_parameters(k, d)
+                    _set_forget_bias(b_ih, b_hh, self.hidden_size, self.forget_bias)
 
-    def forward(self, input: Tensor, hx: State | None = None) -> tuple[Tensor, State]:
+    def forward(
+        self, input: Tensor, hx: State | None = None, lengths: object = None
+    ) -> tuple[Tensor, State]:
         """Run the whole stack over a sequence.
 
         Parameters
         ----------
         input : Tensor (T, B, I), or (B, T, I) if ``batch_first``, or (T, I) unbatched
         hx : tuple (h_0, c_0), optional
-            Initial state, each (num_layers, B, H), or (num_layers, H) unbatched; zeros
-            when omitted.
+            Initial state, each (D * num_layers, B, H), or (D * num_layers, H) unbatched;
+            zeros when omitted.
+        lengths : sequence of B ints in [1, T], optional
+            True lengths of a padded batch: steps ``t >= lengths[b]`` keep the state and
+            output 0 (the numbers of ``pack_padded_sequence``).
 
         Returns
         -------
-        output : Tensor (T, B, H), or (B, T, H) if ``batch_first``, or (T, H) unbatched
-            The last layer's hidden state at every step.
+        output : Tensor (T, B, D*H), or (B, T, D*H) if ``batch_first``, or (T, D*H) unbatched
+            The last layer's hidden state at every step (forward direction first).
         (h_n, c_n) : Tensors shaped like ``h_0``
-            Every layer's state after the last step.
+            Every layer's state after the last (real) step.
         """
         x = _check_input(input, self.input_size, self.weight_ih_l0, ndims=(2, 3))
         unbatched = x.ndim == 2
@@ -418,28 +450,61 @@ class LSTM(nn.Module):
         if T == 0:
             raise ValueError("input: the sequence is empty (length 0); an LSTM needs T >= 1")
         h0, c0 = self._initial_state(hx, B, unbatched)
+        mask = self._mask(lengths, T, B, unbatched, x)
         h_n, c_n = [], []
+        D = self.num_directions
         for k in range(self.num_layers):
-            x, h, c = lstm_layer(x, h0[k], c0[k], *self.layer_parameters(k))
-            h_n.append(h)
-            c_n.append(c)
-        h_n, c_n = torch.stack(h_n), torch.stack(c_n)  # (L, B, H)
+            outs = []
+            for d in range(D):
+                params = self.layer_parameters(k, d)
+                j = k * D + d
+                if d == 0:
+                    out, h, c = lstm_layer(x, h0[j], c0[j], *params, mask=mask)
+                else:  # the time-reversed sequence, and its outputs reversed back
+                    m = None if mask is None else mask.flip(0)
+                    out, h, c = lstm_layer(x.flip(0), h0[j], c0[j], *params, mask=m)
+                    out = out.flip(0)
+                outs.append(out)
+                h_n.append(h)
+                c_n.append(c)
+            x = torch.cat(outs, dim=-1)
+        h_n, c_n = torch.stack(h_n), torch.stack(c_n)  # (D*L, B, H)
         if unbatched:
             return x.squeeze(1), (h_n.squeeze(1), c_n.squeeze(1))
         if self.batch_first:
             x = x.transpose(0, 1)
         return x, (h_n, c_n)
 
+    def _mask(self, lengths: object, T: int, B: int, unbatched: bool, like: Tensor):
+        """(T, B, 1) bool mask of real steps from ``lengths``, or None."""
+        if lengths is None:
+            return None
+        if unbatched:
+            raise ValueError("lengths: only for batched input")
+        n = torch.as_tensor(lengths)
+        if n.dtype.is_floating_point or n.dtype == torch.bool or tuple(n.shape) != (B,):
+            raise ValueError(
+                f"lengths: expected {B} integers (one per sequence), got "
+                f"shape {tuple(n.shape)} dtype {n.dtype}"
+            )
+        if int(n.min()) < 1 or int(n.max()) > T:
+            raise ValueError(
+                f"lengths: each length must be in [1, T={T}], got range "
+                f"[{int(n.min())}, {int(n.max())}]"
+            )
+        return (torch.arange(T)[:, None] < n.cpu()[None, :]).to(like.device)[..., None]
+
     def _initial_state(self, hx: State | None, B: int, unbatched: bool) -> State:
-        """``(h_0, c_0)`` as (L, B, H) tensors: checked ``hx``, or zeros."""
-        L, H = self.num_layers, self.hidden_size
+        """``(h_0, c_0)`` as (D*L, B, H) tensors: checked ``hx``, or zeros."""
+        L, H = self.num_layers * self.num_directions, self.hidden_size
+        d = "2 * " if self.bidirectional else ""
         if hx is None:
             zeros = self.weight_ih_l0.new_zeros(L, B, H)
             return zeros, zeros
         if unbatched:
-            h0, c0 = _check_state(hx, (L, H), self.weight_ih_l0, "(num_layers, H)")
+            h0, c0 = _check_state(hx, (L, H), self.weight_ih_l0, f"({d}num_layers, H)")
             return h0.unsqueeze(1), c0.unsqueeze(1)
-        return _check_state(hx, (L, B, H), self.weight_ih_l0, "(num_layers, B, H)")
+        return _check_state(hx, (L, B, H), self.weight_ih_l0, f"({d}num_layers, B, H)")
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -449,6 +514,8 @@ class LSTM(nn.Module):
             s += ", bias=False"
         if self.batch_first:
             s += ", batch_first=True"
+        if self.bidirectional:
+            s += ", bidirectional=True"
         if self.forget_bias is not None:
             s += f", forget_bias={self.forget_bias}"
         return s
