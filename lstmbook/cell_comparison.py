@@ -366,7 +366,7 @@ FAQ_RUNS: list[dict[str, Any]] = (
     + [_run("adding", k, s, steps=1500) for k in KINDS for s in _SEEDS]
     + [
         _run("sine", "lstm", s, steps=300, lr=lr, hidden_size=h)
-        for lr in (1e-3, 1e-2, 1e-1)
+        for lr in (1e-3, 1e-2, 1e-1, 1e-4)
         for h in (4, 32)
         for s in _SEEDS
     ]
