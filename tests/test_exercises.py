@@ -70,7 +70,11 @@ def test_every_exercise_belongs_to_an_existing_page_that_checks_it(exercise_id):
     ex = EXERCISES[exercise_id]
     nb = BOOK / f"{ex.page}.ipynb"
     assert nb.is_file(), f"{exercise_id}: page {ex.page!r} does not exist"
-    assert f'check("{exercise_id}"' in nb.read_text(encoding="utf-8")
+    cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    assert any(f'check("{exercise_id}"' in src for src in sources), (
+        f"{exercise_id}: no cell of {ex.page} calls check({exercise_id!r}, ...)"
+    )
 
 
 def exercise_cells(nb: Path) -> tuple[list[dict], list[dict]]:
