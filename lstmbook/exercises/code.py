@@ -19,7 +19,7 @@ import numpy as np
 from ._core import NotAttempted, WrongAnswer, not_attempted, register
 from .compare import GATE_NAMES, compare_array, compare_number
 
-__all__ = ["gradient_problem", "sequence_problem", "CIFG_TEMPLATE"]
+__all__ = ["gradient_problem", "sequence_problem", "torch_lstm_problem", "CIFG_TEMPLATE"]
 
 
 # =============================================================================== helpers
@@ -262,7 +262,7 @@ register(
 
 
 # ================================================================ page code/pytorch
-def _torch_lstm(num_layers: int = 2, seed: int = 4):
+def torch_lstm_problem(num_layers: int = 2, seed: int = 4):
     """A ``torch.nn.LSTM`` (I=3, H=4, float64) with the weights of ``lstmbook.numpy.LSTM``."""
     from lstmbook.numpy import LSTM
     from lstmbook.torch import numpy_lstm_to_torch
@@ -292,7 +292,7 @@ def _total_biases(lstm) -> list[np.ndarray]:
 
 def _check_forget_bias(fn: Any) -> tuple[bool, str]:
     value = 1.0
-    lstm = _torch_lstm()
+    lstm = torch_lstm_problem()
     before = _total_biases(lstm)
     if fn(lstm, value) is NotImplemented:
         raise NotAttempted
@@ -407,11 +407,11 @@ register(
 def _concat_forget_reference() -> np.ndarray:
     from lstmbook.notation import torch_to_concat
 
-    return torch_to_concat(_torch_lstm(num_layers=1).state_dict())["W_f"]
+    return torch_to_concat(torch_lstm_problem(num_layers=1).state_dict())["W_f"]
 
 
 def _concat_candidates() -> list[tuple[np.ndarray, str]]:
-    sd = {k: v.detach().numpy() for k, v in _torch_lstm(num_layers=1).state_dict().items()}
+    sd = {k: v.detach().numpy() for k, v in torch_lstm_problem(num_layers=1).state_dict().items()}
     H = 4
     w_ih, w_hh = sd["weight_ih_l0"], sd["weight_hh_l0"]
     out = [(np.concatenate([w_ih[H:2 * H], w_hh[H:2 * H]], axis=1),
