@@ -36,11 +36,16 @@ THRESHOLDS = {"adding": 0.8, "recall": 0.9}
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tasks", nargs="+", default=["adding", "recall"])
-    p.add_argument("--kinds", nargs="+", default=["rnn", "lstm", "gru"])
-    p.add_argument("--lengths", nargs="+", type=int, default=[10, 20, 50, 100, 200])
+    p.add_argument(
+        "--kinds",
+        nargs="+",
+        default=["rnn", "lstm", "lstm-b3", "gru"],
+        help="rnn, lstm (forget bias --forget-bias), lstm-b<bias> (that forget bias), gru",
+    )
+    p.add_argument("--lengths", nargs="+", type=int, default=[10, 25, 50, 100, 200])
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--steps", type=int, default=800, help="most updates per run")
-    p.add_argument("--forget-bias", type=float, default=1.0, help="LSTM forget-gate bias")
+    p.add_argument("--steps", type=int, default=500, help="most updates per run")
+    p.add_argument("--forget-bias", type=float, default=1.0, help="forget bias of 'lstm'")
     p.add_argument("--hidden", type=int, default=16)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-2)
@@ -53,11 +58,20 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         help="instead of training, merge these partial results into --out",
     )
+    p.add_argument("--resume", action="store_true", help="skip runs already in --out")
     return p.parse_args(argv)
 
 
-def run_one(args: argparse.Namespace, task: str, kind: str, T: int, seed: int) -> dict:
+def model_of(name: str, default_bias: float) -> tuple[str, float | None]:
+    """``"lstm-b3"`` -> ("lstm", 3.0); ``"lstm"`` -> ("lstm", default_bias); others no bias."""
+    if name.startswith("lstm-b"):
+        return "lstm", float(name[len("lstm-b") :])
+    return name, (default_bias if name == "lstm" else None)
+
+
+def run_one(args: argparse.Namespace, task: str, name: str, T: int, seed: int) -> dict:
     start = time.process_time()
+    kind, forget_bias = model_of(name, args.forget_bias)
     r = train_memory_task(
         task,
         kind,
@@ -69,12 +83,12 @@ def run_one(args: argparse.Namespace, task: str, kind: str, T: int, seed: int) -
         lr=args.lr,
         clip_norm=args.clip,
         threshold=THRESHOLDS[task],
-        forget_bias=args.forget_bias if kind == "lstm" else None,
+        forget_bias=forget_bias,
     )
     return {
         "task": task,
         "T": T,
-        "model": kind,
+        "model": name,
         "seed": seed,
         "accuracy": round(r.accuracy, 4),
         "solved": bool(r.solved),
@@ -95,30 +109,14 @@ def merge(paths: list[Path], out: Path) -> None:
         )
     result["records"] = [r for p in parts for r in p["records"]]
     result["total_cpu_seconds"] = round(sum(p["total_cpu_seconds"] for p in parts), 1)
+    result["complete"] = all(p["complete"] for p in parts)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"merged {len(paths)} files into {out} ({len(result['records'])} runs)")
 
 
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    if args.merge:
-        return merge(args.merge, args.out)
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    start = time.process_time()
-    records = []
-    for task in args.tasks:
-        for T in args.lengths:
-            for kind in args.kinds:
-                for seed in args.seeds:
-                    rec = run_one(args, task, kind, T, seed)
-                    records.append(rec)
-                    print(
-                        f"{task:7s} T={T:4d} {kind:5s} seed {seed}: accuracy {rec['accuracy']:.3f} "
-                        f"after {rec['updates']:5d} updates, {rec['cpu_seconds']:6.1f} s CPU",
-                        flush=True,
-                    )
-    settings = {k: v for k, v in vars(args).items() if k not in ("out", "merge")}
+def write(args: argparse.Namespace, records: list[dict], cpu: float, complete: bool) -> None:
+    """Write the result file (after every run, so an interrupted sweep can --resume)."""
+    settings = {k: v for k, v in vars(args).items() if k not in ("out", "merge", "resume")}
     settings |= {"thresholds": THRESHOLDS, "optimizer": "Adam", "eval_every": 100, "n_test": 1000}
     result = {
         "script": "scripts/sweep_memory_tasks.py",
@@ -129,12 +127,43 @@ def main(argv=None) -> None:
             "threads": torch.get_num_threads(),
             "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
         },
-        "total_cpu_seconds": round(time.process_time() - start, 1),
+        "complete": complete,
+        "total_cpu_seconds": round(cpu, 1),
         "records": records,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {args.out} ({len(records)} runs, {result['total_cpu_seconds']} s CPU)")
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.merge:
+        return merge(args.merge, args.out)
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    records, cpu = [], 0.0
+    if args.resume and args.out.exists():
+        old = json.loads(args.out.read_text())
+        records, cpu = old["records"], old["total_cpu_seconds"]
+    done = {(r["task"], r["T"], r["model"], r["seed"]) for r in records}
+    for task in args.tasks:
+        for T in args.lengths:
+            for name in args.kinds:
+                for seed in args.seeds:
+                    if (task, T, name, seed) in done:
+                        continue
+                    rec = run_one(args, task, name, T, seed)
+                    records.append(rec)
+                    cpu += rec["cpu_seconds"]
+                    write(args, records, cpu, complete=False)
+                    print(
+                        f"{task:7s} T={T:4d} {name:7s} seed {seed}: accuracy "
+                        f"{rec['accuracy']:.3f} after {rec['updates']:5d} updates, "
+                        f"{rec['cpu_seconds']:6.1f} s CPU",
+                        flush=True,
+                    )
+    write(args, records, cpu, complete=True)
+    print(f"wrote {args.out} ({len(records)} runs, {cpu:.1f} s CPU)")
 
 
 if __name__ == "__main__":

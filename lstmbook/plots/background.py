@@ -22,7 +22,8 @@ __all__ = ["MODEL_STYLES", "plot_success_rates", "plot_accuracy_by_lag", "plot_g
 #: One colour and marker per model across the chapters' figures.
 MODEL_STYLES = {
     "rnn": dict(color="tab:gray", marker="s", label="RNN (tanh)"),
-    "lstm": dict(color="tab:blue", marker="o", label="LSTM"),
+    "lstm": dict(color="tab:blue", marker="o", label="LSTM, forget bias 1"),
+    "lstm-b3": dict(color="tab:purple", marker="D", label="LSTM, forget bias 3"),
     "gru": dict(color="tab:green", marker="^", label="GRU"),
 }
 

@@ -1,0 +1,97 @@
+"""The code-drawn diagrams (lstmbook.plots.diagrams) and the way-in figures
+(lstmbook.plots.background)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+
+from lstmbook.plots.background import (  # noqa: E402
+    plot_accuracy_by_lag,
+    plot_gate_traces,
+    plot_success_rates,
+)
+from lstmbook.plots.diagrams import LSTM_PARTS, draw_lstm_cell, draw_unrolled_rnn  # noqa: E402
+
+
+def _colours(fig) -> set[tuple]:
+    ax = fig.axes[0]
+    found = {to_rgba(p.get_edgecolor()) for p in ax.patches}
+    found |= {to_rgba(line.get_color()) for line in ax.lines}
+    return {tuple(np.round(c, 3)) for c in found}
+
+
+@pytest.mark.parametrize("part", list(LSTM_PARTS))
+def test_a_highlighted_lstm_part_is_the_only_coloured_one(part):
+    fig = draw_lstm_cell(highlight=part)
+    colours = _colours(fig)
+    assert tuple(np.round(to_rgba(LSTM_PARTS[part]), 3)) in colours
+    for other, colour in LSTM_PARTS.items():
+        if other != part and colour != LSTM_PARTS[part]:
+            assert tuple(np.round(to_rgba(colour), 3)) not in colours, other
+    plt.close(fig)
+
+
+def test_the_plain_lstm_cell_shows_every_gate_in_colour_and_names_them():
+    fig = draw_lstm_cell()
+    colours = _colours(fig)
+    for part in ("forget", "input", "candidate", "output"):
+        assert tuple(np.round(to_rgba(LSTM_PARTS[part]), 3)) in colours
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"$f_t$", "$i_t$", "$g_t$", "$o_t$", "$c_{t-1}$", "$c_t$"} <= texts
+    plt.close(fig)
+
+
+def test_unknown_parts_are_refused_with_the_options():
+    with pytest.raises(ValueError, match="forget"):
+        draw_lstm_cell(highlight="reset")
+    with pytest.raises(ValueError, match="gradient"):
+        draw_unrolled_rnn(highlight="cell")
+    with pytest.raises(ValueError, match="n_steps"):
+        draw_unrolled_rnn(12)
+
+
+@pytest.mark.parametrize("n_steps", [2, 4, 6])
+def test_the_unrolled_rnn_has_one_cell_per_step_plus_the_folded_one(n_steps):
+    fig = draw_unrolled_rnn(n_steps, highlight="gradient")
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert labels.count("cell") == n_steps and labels.count("RNN") == 1
+    assert "$x_{T}$" in labels and "$h_{T}$" in labels
+    plt.close(fig)
+
+
+def test_success_rates_panel_per_task_with_solved_counts_in_the_legend():
+    records = [
+        {"task": t, "T": T, "model": m, "seed": s, "accuracy": a, "solved": a > 0.9}
+        for t in ("adding", "recall")
+        for T, a in ((10, 1.0), (100, 0.3))
+        for m in ("rnn", "lstm")
+        for s in range(3)
+    ]
+    fig = plot_success_rates(records, tasks={"adding": "A", "recall": "R"}, chance={"recall": 0.25})
+    assert [ax.get_title() for ax in fig.axes] == ["A", "R"]
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("solved 3/0 of 3" in t for t in legend)
+    plt.close(fig)
+
+
+def test_accuracy_by_lag_averages_within_each_lag():
+    lags = np.array([0, 0, 1, 1])
+    fig = plot_accuracy_by_lag(lags, {"m": np.array([1, 0, 1, 1], bool)})
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), [0.5, 1.0])
+    plt.close(fig)
+
+
+def test_gate_traces_refuse_text_of_the_wrong_length():
+    acts = {k: np.zeros((5, 2)) for k in "ifoch"}
+    fig = plot_gate_traces(acts, "a(b).", 1)
+    assert len(fig.axes) == 5
+    plt.close(fig)
+    with pytest.raises(ValueError, match="5 characters"):
+        plot_gate_traces({k: np.zeros((4, 2)) for k in "ifoch"}, "a(b).", 1)
