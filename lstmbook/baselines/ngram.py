@@ -84,6 +84,14 @@ class NGram:
                                      followers=followers))
         return self
 
+    def with_order(self, order: int) -> NGram:
+        """The fitted model cut down to a lower ``order`` (shares the counts: no refit)."""
+        if not 1 <= order <= self.order:
+            raise ValueError(f"with_order: order must be in [1, {self.order}], got {order}")
+        small = NGram(order, self.vocab_size, self.discount)
+        small._unigram, small._tables = self._unigram, self._tables[: order - 1]
+        return small
+
     def _lookup(self, table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pos = np.clip(np.searchsorted(table, keys), 0, len(table) - 1)
         return pos, table[pos] == keys

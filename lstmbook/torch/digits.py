@@ -1,0 +1,75 @@
+"""Sequence classifiers in PyTorch: an LSTM reads a sequence, a linear layer names its class.
+
+Used by ``book/applications/padding.ipynb`` (sequences of different lengths: masked with
+``pack_padded_sequence``, or padded and read as they are).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+__all__ = ["SequenceClassifier", "fit_classifier", "accuracy"]
+
+
+class SequenceClassifier(nn.Module):
+    """LSTM (optionally stacked / bidirectional) over (B, T, I), logits from its final state.
+
+    Parameters
+    ----------
+    input_size, hidden_size, n_classes : int
+    num_layers : int
+    bidirectional : bool
+        The final states of both directions are concatenated.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, n_classes: int, *,
+                 num_layers: int = 1, bidirectional: bool = False) -> None:
+        super().__init__()
+        self.rnn = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True,
+                           bidirectional=bidirectional)
+        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_classes)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits (B, n_classes). With ``lengths`` the padded steps are skipped
+        (``pack_padded_sequence``); without, every step of ``x`` is read."""
+        if lengths is not None:
+            x = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, (h_n, _) = self.rnn(x)
+        D = 2 if self.rnn.bidirectional else 1
+        last = torch.cat([h_n[-D + d] for d in range(D)], dim=-1)  # last layer, all directions
+        return self.head(last)
+
+
+def fit_classifier(model: nn.Module, x: np.ndarray, y: np.ndarray, *, lengths=None,
+                   steps: int = 200, batch_size: int = 64, lr: float = 1e-2,
+                   seed: int = 0) -> list[float]:
+    """Adam on cross-entropy over random minibatches; returns the loss of every update."""
+    gen = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    xt, yt = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
+    lt = None if lengths is None else torch.as_tensor(lengths)
+    losses = []
+    for _ in range(steps):
+        idx = torch.from_numpy(gen.choice(len(x), batch_size, replace=False))
+        logits = model(xt[idx], None if lt is None else lt[idx])
+        loss = nn.functional.cross_entropy(logits, yt[idx])
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray, lengths=None) -> float:
+    """Fraction of sequences whose most likely class is the true one."""
+    model.eval()
+    lt = None if lengths is None else torch.as_tensor(lengths)
+    pred = model(torch.as_tensor(x, dtype=torch.float32), lt).argmax(-1).numpy()
+    model.train()
+    return float(np.mean(pred == np.asarray(y)))
