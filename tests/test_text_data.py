@@ -60,3 +60,19 @@ def test_bits_per_char_of_uniform_guess_is_log2_v():
     assert perplexity(3.0) == pytest.approx(8.0)
     with pytest.raises(ValueError, match="sum to 1"):
         bits_per_char(np.ones((2, 2)), np.array([0, 1]))
+
+
+def test_shipped_charlm_weights_fit_the_training_script_models():
+    import importlib.util
+    from pathlib import Path
+
+    from lstmbook.torch.charlm import hidden_size_for, load_charlm
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("train_charlm", root / "scripts/train_charlm.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    for kind in ("lstm", "gru", "rnn"):
+        path = script.OUT / f"charlm_{kind}.npz"
+        model = load_charlm(path, kind, hidden_size_for(kind, script.TARGET_PARAMS))
+        assert model.hidden_size == hidden_size_for(kind, script.TARGET_PARAMS)
