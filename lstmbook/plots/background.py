@@ -51,7 +51,7 @@ def plot_success_rates(
     """
     if not records:
         raise ValueError("plot_success_rates: no records")
-    fig, axes = plt.subplots(1, len(tasks), figsize=(5.2 * len(tasks), 3.9), squeeze=False)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(5.2 * len(tasks), 5.2), squeeze=False)
     for ax, (task, name) in zip(axes[0], tasks.items(), strict=True):
         rows = [r for r in records if r["task"] == task]
         lengths = sorted({r["T"] for r in rows})
@@ -80,7 +80,7 @@ def plot_success_rates(
             title=name, xlabel="sequence length T", ylabel="held-out accuracy", ylim=(-0.03, 1.03)
         )
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="x-small", loc="lower left")
+        ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=1)
     fig.suptitle(title)
     fig.tight_layout()
     return fig

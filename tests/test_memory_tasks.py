@@ -1,0 +1,169 @@
+"""Memory tasks (lstmbook.data.memory), their models (lstmbook.torch.memory), and the
+sweep script whose results the Background chapter plots."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lstmbook.data.memory import (
+    BRACKET_ALPHABET,
+    adding_accuracy,
+    bracket_text,
+    delayed_recall,
+    encode_text,
+    one_hot,
+)
+from lstmbook.torch.memory import MemoryNet, task_batch, train_memory_task
+
+ROOT = Path(__file__).resolve().parents[1]
+SWEEP = ROOT / "book" / "background" / "results" / "memory_sweep.json"
+
+
+@settings(max_examples=25, deadline=None)
+@given(T=st.integers(2, 40), seed=st.integers(0, 1000))
+def test_delayed_recall_shows_exactly_one_target_at_the_stated_lag(T, seed):
+    x, y, lags = delayed_recall(
+        16, T, n_symbols=3, n_distractors=2, lag=(0, T - 1), seed=seed, return_lags=True
+    )
+    assert x.shape == (16, T, 5) and y.shape == (16,)
+    np.testing.assert_array_equal(x.sum(-1), 1)  # one symbol per step
+    target_steps = x[..., :3].sum(-1)  # (N, T)
+    np.testing.assert_array_equal(target_steps.sum(-1), 1)
+    np.testing.assert_array_equal(np.argmax(target_steps, -1), T - 1 - lags)
+    np.testing.assert_array_equal(x[np.arange(16), T - 1 - lags, :3].argmax(-1), y)
+
+
+def test_delayed_recall_default_puts_the_target_first():
+    x, y = delayed_recall(8, 12, seed=0)
+    np.testing.assert_array_equal(x[:, 0, :4].argmax(-1), y)
+    assert x[:, 1:, :4].sum() == 0
+
+
+def test_delayed_recall_refuses_a_lag_longer_than_the_sequence():
+    with pytest.raises(ValueError, match="lag"):
+        delayed_recall(4, 10, lag=10)
+
+
+def test_adding_accuracy_counts_answers_within_the_tolerance():
+    y = np.array([[1.0], [0.5], [1.5]])
+    assert adding_accuracy(y + np.array([[0.03], [0.05], [-0.01]]), y) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="shape"):
+        adding_accuracy(y[:, 0], y)
+
+
+def test_bracket_depth_counts_open_brackets_and_resets_at_a_full_stop():
+    text, depth = bracket_text(3000, max_depth=4, seed=1)
+    d = 0
+    for ch, got in zip(text, depth, strict=True):
+        d = {"(": d + 1, ")": d - 1, ".": 0}.get(ch, d)
+        assert got == d
+    assert depth.min() == 0 and depth.max() == 4
+    assert set(text) <= set(BRACKET_ALPHABET)
+    assert any(depth[k - 1] > 0 and text[k] == "." for k in range(1, len(text)))
+
+
+def test_encode_text_names_a_character_outside_the_alphabet():
+    assert encode_text("a(b).").tolist() == [4, 2, 5, 3, 1]
+    with pytest.raises(ValueError, match="'z'"):
+        encode_text("az")
+    assert one_hot([0, 2], 3).tolist() == [[1, 0, 0], [0, 0, 1]]
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_memory_net_reads_out_last_step_or_every_step(kind):
+    x = torch.zeros(3, 7, 2)
+    assert MemoryNet(kind, 2, 5, 4)(x).shape == (3, 4)
+    assert MemoryNet(kind, 2, 5, 4, per_step=True)(x).shape == (3, 7, 4)
+    with pytest.raises(ValueError, match=r"\(B, T, 2\)"):
+        MemoryNet(kind, 2, 5, 4)(torch.zeros(3, 7, 3))
+
+
+def test_forget_bias_sets_the_forget_block_and_only_for_an_lstm():
+    net = MemoryNet("lstm", 2, 5, 1, forget_bias=2.0)
+    assert torch.all(net.rnn.bias_ih_l0[5:10] == 2.0) and torch.all(net.rnn.bias_hh_l0[5:10] == 0)
+    with pytest.raises(ValueError, match="LSTM only"):
+        MemoryNet("gru", 2, 5, 1, forget_bias=1.0)
+
+
+def test_task_batch_is_reproducible_and_rejects_unknown_tasks():
+    a, b = task_batch("recall", 4, 9, seed=3), task_batch("recall", 4, 9, seed=3)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    with pytest.raises(ValueError, match="task"):
+        task_batch("copy", 4, 9, seed=0)
+
+
+def test_an_lstm_learns_short_delayed_recall_and_stops_early():
+    torch.set_num_threads(1)
+    r = train_memory_task(
+        "recall",
+        "lstm",
+        5,
+        seed=0,
+        hidden_size=8,
+        steps=600,
+        eval_every=50,
+        threshold=0.95,
+        n_test=500,
+    )
+    assert r.solved and r.accuracy >= 0.95
+    assert r.steps < 600 and len(r.loss) == r.steps
+
+
+def _load_sweep_script():
+    spec = importlib.util.spec_from_file_location(
+        "sweep", ROOT / "scripts" / "sweep_memory_tasks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_sweep_script_runs_and_writes_its_records(tmp_path):
+    sweep = _load_sweep_script()
+    out = tmp_path / "s.json"
+    sweep.main(
+        [
+            "--tasks",
+            "recall",
+            "--kinds",
+            "rnn",
+            "--lengths",
+            "4",
+            "--seeds",
+            "0",
+            "--steps",
+            "20",
+            "--out",
+            str(out),
+        ]
+    )
+    result = json.loads(out.read_text())
+    (rec,) = result["records"]
+    assert (rec["task"], rec["T"], rec["model"], rec["seed"]) == ("recall", 4, "rnn", 0)
+    assert 0 <= rec["accuracy"] <= 1 and rec["updates"] == 20
+
+
+def test_the_shipped_sweep_covers_every_task_length_and_model_with_three_seeds():
+    result = json.loads(SWEEP.read_text())
+    sweep = _load_sweep_script()
+    defaults = vars(sweep.parse_args([]))
+    for key in ("tasks", "kinds", "lengths", "seeds", "steps", "hidden", "batch", "lr"):
+        assert result["settings"][key] == defaults[key], key
+    runs = {(r["task"], r["T"], r["model"], r["seed"]) for r in result["records"]}
+    expected = {
+        (t, T, k, s)
+        for t in defaults["tasks"]
+        for T in defaults["lengths"]
+        for k in defaults["kinds"]
+        for s in defaults["seeds"]
+    }
+    assert runs == expected and len(defaults["seeds"]) >= 3
+    assert min(defaults["lengths"]) <= 10 and max(defaults["lengths"]) >= 200
