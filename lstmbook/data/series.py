@@ -119,7 +119,7 @@ def fill_missing(series: pd.Series, method: str = "linear", *, period: int = 52)
         return series.interpolate("linear", limit_direction="both")
     period = check_positive_int(period, "period")
     if isinstance(series.index, pd.DatetimeIndex):  # calendar position: a year is 52.18 weeks
-        phase = np.minimum((series.index.dayofyear.to_numpy() - 1) * period // 365, period - 1)
+        phase = np.minimum((series.index.day_of_year.to_numpy() - 1) * period // 365, period - 1)
     else:
         phase = np.arange(len(series)) % period
     # profile of the series minus its one-period moving average (removes the trend, which
