@@ -113,7 +113,7 @@ def plot_accuracy_by_lag(
     """
     lags = np.asarray(lags)
     values = np.unique(lags)
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for label, ok in correct.items():
         ok = np.asarray(ok, dtype=float)
         ax.plot(values, [ok[lags == v].mean() for v in values], marker=".", label=label)
@@ -134,7 +134,7 @@ def plot_accuracy_by_lag(
         ylim=(0, 1.05),
     )
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", loc="center right")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     return fig
 
 
