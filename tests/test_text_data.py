@@ -76,3 +76,14 @@ def test_shipped_charlm_weights_fit_the_training_script_models():
         path = script.OUT / f"charlm_{kind}.npz"
         model = load_charlm(path, kind, hidden_size_for(kind, script.TARGET_PARAMS))
         assert model.hidden_size == hidden_size_for(kind, script.TARGET_PARAMS)
+    import json
+
+    report = json.loads((script.OUT / "charlm.json").read_text())
+    names = ["lstm", "gru", "rnn"] + [f"tbptt{n}" for n in script.TBPTT_LENGTHS] + [
+        f"tbptt{n}_b{script.MAIN['batch_size'] * script.MAIN['seq_len'] // n}"
+        for n in script.BATCH_LENGTHS]
+    assert sorted(report["models"]) == sorted(names)
+    for name in names:
+        rec = report["models"][name]
+        model = load_charlm(script.OUT / f"charlm_{name}.npz", rec["kind"], rec["hidden_size"])
+        assert rec["parameters"] == sum(p.numel() for p in model.parameters())
