@@ -86,8 +86,12 @@ def plot_forecasts(
 def plot_error_by_horizon(
     curves: Mapping[str, np.ndarray], *, title: str, ylabel: str = "MASE",
     spreads: Mapping[str, np.ndarray] | None = None, ax: Axes | None = None,
+    legend: bool = True,
 ) -> Figure:
-    """Error against forecast horizon, one line per model; ± spread bands where given."""
+    """Error against forecast horizon, one line per model; ± spread bands where given.
+
+    ``legend=False`` leaves the legend out (for panels that share one ``fig.legend``).
+    """
     fig, ax = _axes(ax, (6.0, 3.4))
     for name, curve in curves.items():
         h = np.arange(1, len(curve) + 1)
@@ -96,7 +100,8 @@ def plot_error_by_horizon(
             ax.fill_between(h, curve - spreads[name], curve + spreads[name],
                             color=line.get_color(), alpha=0.2)
     ax.set(title=title, xlabel="horizon h (steps ahead)", ylabel=ylabel)
-    ax.legend(fontsize="small")
+    if legend:
+        ax.legend(fontsize="small")
     return fig
 
 
