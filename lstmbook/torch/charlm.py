@@ -37,6 +37,7 @@ __all__ = [
     "bits_per_char",
     "sample",
     "to_numpy_lstm",
+    "cell_states",
 ]
 
 KINDS = ("lstm", "gru", "rnn")
@@ -197,17 +198,36 @@ def train_tbptt(
 
 @torch.no_grad()
 def bits_per_char(model: CharRNN, ids: np.ndarray, streams: int = 1) -> float:
-    """Mean -log2 p(next character) over ``ids``, read as ``streams`` parallel streams
-    each starting from the zero state (1: the text read once, front to back)."""
+    """Mean -log2 p(next character) of ``model`` on held-out text.
+
+    Parameters
+    ----------
+    model : CharRNN
+    ids : ndarray (N,) or (K, W)
+        One text, read as ``streams`` parallel contiguous streams each starting from the
+        zero state (1: the text read once, front to back); or K separate texts of W
+        characters (rows), each read from the zero state (``streams`` must then be 1).
+        The first character of each stream or row is not predicted.
+    streams : int
+
+    Returns
+    -------
+    float
+    """
     ids = np.asarray(ids)
-    if ids.ndim != 1 or len(ids) < 2:
-        raise ValueError(f"bits_per_char: need a 1-D text of at least 2 ids, got shape {ids.shape}")
+    if ids.ndim == 2 and streams == 1 and ids.shape[1] >= 2:
+        rows = ids
+    elif ids.ndim == 1 and len(ids) >= 2 * streams:
+        n = len(ids) // streams
+        rows = ids[: n * streams].reshape(streams, n)
+    else:
+        raise ValueError(f"bits_per_char: need a 1-D text of at least 2 ids per stream or "
+                         f"(K, W >= 2) rows, got shape {ids.shape} with streams={streams}")
     model.eval()
-    n = (len(ids) - 1) // streams
-    x = torch.from_numpy(ids[: n * streams].reshape(streams, n).astype(np.int64))
-    y = torch.from_numpy(ids[1 : n * streams + 1].reshape(streams, n).astype(np.int64))
-    logits, _ = model(x)
-    nll = nn.functional.cross_entropy(logits.reshape(-1, model.vocab_size), y.reshape(-1))
+    rows = torch.from_numpy(rows.astype(np.int64))
+    logits, _ = model(rows[:, :-1])
+    nll = nn.functional.cross_entropy(logits.reshape(-1, model.vocab_size),
+                                      rows[:, 1:].reshape(-1))
     return float(nll) / math.log(2)
 
 
@@ -252,6 +272,23 @@ def to_numpy_lstm(model: CharRNN):
     lstm = LSTM(model.rnn.input_size, model.hidden_size, batch_first=True)
     lstm.load_state_dict({k: v.double() for k, v in model.rnn.state_dict().items()})
     return lstm
+
+
+def cell_states(model: CharRNN, text: str, which: str = "c") -> np.ndarray:
+    """Every cell state (``which='c'``) or hidden state (``'h'``) of an LSTM model while it
+    reads ``text`` from the zero state, computed by :func:`to_numpy_lstm` in float64.
+
+    Returns
+    -------
+    ndarray (len(text), H)
+        Row t is the state after reading character t.
+    """
+    if which not in ("c", "h"):
+        raise ValueError(f"cell_states: which must be 'c' or 'h', got {which!r}")
+    lstm = to_numpy_lstm(model)
+    table = model.embedding.weight.detach().double().numpy()
+    lstm(table[encode(text).astype(np.int64)][None])  # (1, N, E)
+    return lstm.activations()[which][:, 0]
 
 
 def save_charlm(path: Any, model: CharRNN) -> None:

@@ -1,0 +1,47 @@
+"""The character-level language model: bits per character, sampling, cell states."""
+
+import numpy as np
+import pytest
+import torch
+
+from lstmbook.data.text import encode
+from lstmbook.torch import charlm
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return charlm.CharRNN("lstm", 8).eval()
+
+
+def test_bits_per_char_of_rows_is_the_mean_over_rows_read_separately(model):
+    rows = np.random.default_rng(0).integers(0, 97, size=(3, 12))
+    each = [charlm.bits_per_char(model, r) for r in rows]
+    assert charlm.bits_per_char(model, rows) == pytest.approx(np.mean(each), rel=1e-5)
+    assert charlm.bits_per_char(model, rows.ravel(), streams=3) == pytest.approx(
+        np.mean(each), rel=1e-5)
+
+
+def test_bits_per_char_rejects_a_too_short_text(model):
+    with pytest.raises(ValueError, match="streams"):
+        charlm.bits_per_char(model, np.array([1, 2, 3]), streams=2)
+
+
+def test_sampling_at_temperature_zero_takes_the_most_likely_character(model):
+    out = charlm.sample(model, "def ", 5, temperature=0)
+    with torch.no_grad():
+        logits, _ = model(torch.from_numpy(encode("def ").astype(np.int64))[None])
+    assert encode(out[0])[0] == int(torch.argmax(logits[0, -1]))
+    assert out == charlm.sample(model, "def ", 5, temperature=0, seed=3)
+
+
+def test_cell_states_match_the_torch_layer(model):
+    text = "x = (1, [2])\n"
+    c = charlm.cell_states(model, text)
+    h = charlm.cell_states(model, text, which="h")
+    with torch.no_grad():
+        out, (h_n, c_n) = model.rnn(model.embedding(
+            torch.from_numpy(encode(text).astype(np.int64))[None]))
+    assert c.shape == (len(text), 8)
+    np.testing.assert_allclose(h, out[0].numpy(), atol=1e-5)
+    np.testing.assert_allclose(c[-1], c_n[0, 0].numpy(), atol=1e-5)
