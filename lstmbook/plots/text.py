@@ -32,7 +32,7 @@ def _draw_panel(ax, text: str, values: np.ndarray, width: int, title: str) -> No
         for c, ch in enumerate(line[:width]):
             if ch != " ":
                 ax.text(c, r, ch, ha="center", va="center", family="DejaVu Sans Mono",
-                        fontsize=6.5)
+                        fontsize=8)
     ax.set_title(title, fontsize=9, loc="left")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -64,7 +64,7 @@ def plot_text_heatmap(
             raise ValueError(f"plot_text_heatmap: panel {name!r} has {len(v)} values for "
                              f"{len(text)} characters")
     n_rows = text.count("\n") + 1
-    fig, axes = plt.subplots(len(panels), 1, figsize=(0.11 * width + 0.4,
+    fig, axes = plt.subplots(len(panels), 1, figsize=(0.09 * width + 0.4,
                                                       (0.17 * n_rows + 0.35) * len(panels)))
     axes = np.atleast_1d(axes)
     for ax, (name, v) in zip(axes, panels, strict=True):
