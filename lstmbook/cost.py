@@ -11,7 +11,6 @@ functions that need it.
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -37,15 +36,10 @@ def median_cpu_time(fn: Callable[[], object], repeats: int = 5, warmup: int = 1)
     cores do not inflate it. Meaningful for single-threaded work (NumPy with one BLAS
     thread, ``torch.set_num_threads(1)``), which runs in the calling thread.
     """
+    from lstmbook.bench import median_time
+
     repeats = check_positive_int(repeats, "repeats")
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.thread_time()
-        fn()
-        times.append(time.thread_time() - t0)
-    return statistics.median(times)
+    return median_time(fn, repeats, warmup, clock=time.thread_time)
 
 
 def numpy_cache_bytes(lstm: Any) -> int:
