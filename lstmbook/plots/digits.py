@@ -65,33 +65,40 @@ def plot_digit_samples(
     *,
     title: str,
     class_names: Sequence[str] | None = None,
+    ax: Axes | None = None,
 ) -> Figure:
-    """Generated images in a grid: column c holds the samples drawn for class c.
+    """Generated images in one mosaic: column c holds the samples drawn for class c.
 
     Parameters
     ----------
     images : array (C, K, height, width)
         K samples for each of C classes, light strokes on dark, values in [0, 1].
     title : str
-    class_names : C strings, optional
+    class_names : C strings, optional (default "0" .. "C-1"), written above the columns
+    ax : Axes, optional
     """
     x = np.asarray(images, dtype=float)
     if x.ndim != 4 or 0 in x.shape:
         raise ValueError(
             f"plot_digit_samples: expected (classes, samples, height, width), got {x.shape}"
         )
-    c, k = x.shape[:2]
+    c, k, h, w = x.shape
     names = [str(j) for j in range(c)] if class_names is None else list(class_names)
     if len(names) != c:
         raise ValueError(f"plot_digit_samples: {c} classes but {len(names)} class names")
-    fig, axes = plt.subplots(k, c, figsize=(0.62 * c + 0.4, 0.62 * k + 0.7),
-                             layout="constrained", squeeze=False)
+    gap = 1
+    mosaic = np.full((k * (h + gap) - gap, c * (w + gap) - gap), np.nan)
     for j in range(c):
         for i in range(k):
-            ax = axes[i, j]
-            ax.imshow(x[j, i], cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[0, j].set_title(names[j], fontsize="small")
-    fig.suptitle(title)
+            mosaic[i * (h + gap): i * (h + gap) + h, j * (w + gap): j * (w + gap) + w] = x[j, i]
+    fig, ax = _figure(ax, (0.55 * c + 0.6, 0.55 * k + 0.8))
+    cmap = plt.get_cmap("gray").with_extremes(bad="white")
+    ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks([j * (w + gap) + (w - 1) / 2 for j in range(c)], names)
+    ax.set_yticks([])
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ax.set_title(title)
     return fig
