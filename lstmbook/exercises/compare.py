@@ -42,6 +42,9 @@ _NAMED_FACTORS = {
 
 
 def _fmt(x: float) -> str:
+    """Four significant digits; whole numbers as whole numbers (12,352, not 1.235e+04)."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
     return f"{x:.4g}"
 
 
