@@ -6,8 +6,8 @@ the original 32×32 bitmap). Shown in ``book/applications/digits.ipynb``; the on
 of the book's digit pages.
 
 * :func:`digit_split` -- the fixed, stratified train / test split, images in [0, 1]
-  (the same split as ``lstmbook.torch.distill.digit_sequences``); :func:`validation_split`
-  holds out part of the training split for early stopping;
+  (also used by the Challenges chapter's compression and distillation pages);
+  :func:`validation_split` holds out part of the training split for early stopping;
 * :func:`as_rows` (N, 8, 8): eight steps of one row each; :func:`as_pixels` (N, 64, 1):
   sixty-four steps of one pixel each; :func:`as_flat` (N, 64) for a feed-forward network;
 * :func:`to_levels` / :func:`from_levels`: the 17 integer intensities a generator predicts.

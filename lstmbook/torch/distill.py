@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -22,8 +21,7 @@ from lstmbook.torch.train import History, train
 
 __all__ = [
     "SequenceClassifier",
-    "digit_sequences",
-    "distillation_loss",
+        "distillation_loss",
     "fit_classifier",
     "accuracy",
     "logits_of",
@@ -51,28 +49,6 @@ class SequenceClassifier(nn.Module):
         if x.ndim != 3:
             raise ValueError(f"SequenceClassifier expects (B, T, I), got shape {tuple(x.shape)}")
         return self.head(self.lstm(x)[0][:, -1])
-
-
-def digit_sequences(
-    test_fraction: float = 0.25, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """scikit-learn's 8×8 digits as sequences of 8 rows of 8 pixels, scaled to [0, 1].
-
-    Returns
-    -------
-    x_train (N, 8, 8) float32, y_train (N,) int64, x_test, y_test
-        A stratified split (same seed, same split).
-    """
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    d = load_digits()
-    x = (d.images / 16.0).astype(np.float32)
-    y = d.target.astype(np.int64)
-    xtr, xte, ytr, yte = train_test_split(
-        x, y, test_size=test_fraction, random_state=seed, stratify=y
-    )
-    return xtr, ytr, xte, yte
 
 
 def distillation_loss(
