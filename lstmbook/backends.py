@@ -264,7 +264,7 @@ def describe_backends(statuses: dict[str, BackendStatus] | None = None) -> str:
     indent = " " * (width + 8)
     for status in statuses.values():
         wrapped = textwrap.wrap(
-            status.reason, 80, break_long_words=False, break_on_hyphens=False
+            status.reason, 64, break_long_words=False, break_on_hyphens=False
         ) or [""]
         lines.append(f"{status.name:<{width}}{'yes' if status.usable else 'no':<8}{wrapped[0]}")
         lines += [indent + more for more in wrapped[1:]]
@@ -349,7 +349,7 @@ def pick_backend(preferred: str = "cupy", fallback: str = "numpy", verbose: bool
     first = backend_status(preferred)
     if first.usable:
         if verbose:
-            print(f"Using {DISPLAY_NAMES[preferred]}: {first.reason}")
+            print(textwrap.fill(f"Using {DISPLAY_NAMES[preferred]}: {first.reason}", 88))
         return preferred
     second = backend_status(fallback)
     if not second.usable:
@@ -358,8 +358,9 @@ def pick_backend(preferred: str = "cupy", fallback: str = "numpy", verbose: bool
             f"{DISPLAY_NAMES[fallback]} ({second.reason}) is usable here"
         )
     if verbose:
-        print(
+        message = (
             f"{DISPLAY_NAMES[preferred]} is not usable here ({first.reason}); "
             f"falling back to {DISPLAY_NAMES[fallback]}"
         )
+        print(textwrap.fill(message, 88, break_long_words=False, break_on_hyphens=False))
     return fallback
