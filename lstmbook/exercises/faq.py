@@ -56,25 +56,29 @@ register(
 )
 
 
-def _gru_over_lstm_time_budget() -> float:
-    from lstmbook.numpy import flops_per_step
+def _gru_params(I: int, H: int) -> int:
+    return 3 * (H * I + H * H + 2 * H)
 
-    return flops_per_step("gru", 64, 64) / flops_per_step("lstm", 64, 64)
+
+def _matching_gru_width(I: int = 64, H: int = 64) -> int:
+    """Smallest GRU hidden size with at least as many parameters as LSTM(I, H)."""
+    target = 4 * (H * I + H * H + 2 * H)
+    return next(h for h in range(1, 10 * H) if _gru_params(I, h) >= target)
 
 
 register(
     "faq-basics-3",
-    title="Matrix-product FLOPs of a GRU step over an LSTM step (I = H = 64)",
+    title="The smallest GRU(64, H) with as many parameters as LSTM(64, 64)",
     page="faq/basics",
     kind="number",
     checker=lambda a: compare_number(
-        a, _gru_over_lstm_time_budget(), rtol=1e-3,
-        hint="Count the gate blocks of each cell: the products are 2·G·H·(I + H)."
+        a, _matching_gru_width(), hint="A GRU layer has 3·(H·I + H·H + 2·H) parameters, an "
+        "LSTM 4·(…): solve 3H² + 198H ≥ 33,280 and round up."
     ),
-    reference=_gru_over_lstm_time_budget,
+    reference=_matching_gru_width,
     wrong_answers=lambda: [
-        WrongAnswer(4 / 3, says="too large", label="LSTM over GRU"),
-        WrongAnswer(0.5, says="too small", label="two gates against four"),
+        WrongAnswer(64, says="too small", label="the same width"),
+        WrongAnswer(round(64 * 4 / 3), says="too large", label="width scaled by 4/3"),
     ],
 )
 
@@ -132,30 +136,33 @@ register(
 )
 
 
+def _extrapolation_mse() -> float:
+    from lstmbook.cell_comparison import task_data
+
+    _, _, x_te, y_te = task_data("sine")
+    return float(np.mean((2 * x_te[:, -1, 0] - x_te[:, -2, 0] - y_te[:, 0]) ** 2))
+
+
 def _persistence_mse() -> float:
     from lstmbook.cell_comparison import task_data
 
     _, _, x_te, y_te = task_data("sine")
-    return float(np.mean((x_te[:, -1] - y_te) ** 2))
+    return float(np.mean((x_te[:, -1, 0] - y_te[:, 0]) ** 2))
 
 
 register(
     "faq-training-3",
-    title="Test MSE of the persistence forecast (repeat the last value) on the sine task",
+    title="Test MSE of linear extrapolation 2·x_T − x_(T−1) on the sine task",
     page="faq/training",
     kind="number",
     checker=lambda a: compare_number(
-        a, _persistence_mse(), rtol=1e-3,
-        hint="Predict y = x[:, -1] on the held-out split of task_data('sine')."
+        a, _extrapolation_mse(), rtol=1e-3,
+        hint="Predict y = 2·x[:, -1] − x[:, -2] on the held-out split of task_data('sine')."
     ),
-    reference=_persistence_mse,
+    reference=_extrapolation_mse,
     wrong_answers=lambda: [
-        WrongAnswer(
-            float(np.var(__import__("lstmbook.cell_comparison", fromlist=["x"])
-                         .task_data("sine")[3])),
-            says="too large", label="predicting the mean",
-        ),
-        WrongAnswer(_persistence_mse() / 2, says="half", label="a forgotten square"),
+        WrongAnswer(_persistence_mse(), says="too small", label="persistence instead"),
+        WrongAnswer(_extrapolation_mse() / 2, says="half", label="a forgotten square"),
     ],
 )
 
@@ -203,31 +210,32 @@ register(
 )
 
 
-def _spiky_scale() -> float:
+def _outside_three() -> float:
     from lstmbook.cell_comparison import spiky_sine
-    from lstmbook.scaling import fit_standard
+    from lstmbook.scaling import fit_robust
 
-    return float(fit_standard(spiky_sine()[0]).scale[0])
+    x = spiky_sine()[0]
+    return float(np.mean(np.abs(fit_robust(x).transform(x)) > 3))
 
 
 register(
     "faq-data-2",
-    title="The standard deviation that standard scaling divides the spiky sine inputs by",
+    title="Fraction of the robustly scaled spiky sine inputs outside ±3",
     page="faq/data",
     kind="number",
     checker=lambda a: compare_number(
-        a, _spiky_scale(), rtol=1e-3,
-        hint="fit_standard on the training inputs of spiky_sine(), spikes included."
+        a, _outside_three(), rtol=1e-3,
+        hint="fit_robust on the training inputs of spiky_sine(), transform them, count |z| > 3."
     ),
-    reference=_spiky_scale,
+    reference=_outside_three,
     wrong_answers=lambda: [
-        WrongAnswer(1 / np.sqrt(2), says="too small", label="the clean sine's std"),
-        WrongAnswer(_spiky_scale() ** 2, says="too large", label="the variance"),
+        WrongAnswer(0.0027, says="too small", label="the Gaussian tail beyond 3σ"),
+        WrongAnswer(0.0, says="too small", label="spikes forgotten: nothing outside"),
     ],
 )
 
 
-def _embedding_saving(V: int = 5000, E: int = 32, H: int = 64) -> int:
+def _embedding_saving(V: int = 20000, E: int = 64, H: int = 128) -> int:
     import torch
 
     one_hot = torch.nn.LSTM(V, H)
@@ -238,16 +246,16 @@ def _embedding_saving(V: int = 5000, E: int = 32, H: int = 64) -> int:
 
 register(
     "faq-data-3",
-    title="Parameters saved by an embedding of width 32 before an LSTM(·, 64) on 5000 symbols",
+    title="Parameters saved by an embedding of width 64 before an LSTM(·, 128) on 20000 symbols",
     page="faq/data",
     kind="number",
     checker=lambda a: compare_number(
-        a, _embedding_saving(), hint="Count nn.LSTM(5000, 64) against nn.Embedding(5000, 32) "
-        "plus nn.LSTM(32, 64)."
+        a, _embedding_saving(), hint="Count nn.LSTM(20000, 128) against nn.Embedding(20000, 64) "
+        "plus nn.LSTM(64, 128)."
     ),
     reference=_embedding_saving,
     wrong_answers=lambda: [
-        WrongAnswer(4 * 64 * 5000 - 4 * 64 * 32, says="too large", label="embedding forgotten"),
+        WrongAnswer(4 * 128 * 20000 - 4 * 128 * 64, says="too large", label="embedding forgotten"),
         WrongAnswer(-_embedding_saving(), says="sign", label="the wrong way round"),
     ],
 )
