@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import WrongAnswer, register
-from .compare import compare_choice, compare_function, compare_number
+from .compare import compare_function, compare_number
 
 # --------------------------------------------------------------------------- gates-1
 
@@ -99,28 +99,31 @@ register(
 
 # --------------------------------------------------------------------------- gates-3
 
-_GATES = ("input gate i", "forget gate f", "output gate o", "candidate g")
+
+
+def _h_at(count: int) -> float:
+    """Hidden state of an ideal counter (i = f = g = o = 1) after ``count`` writes of +1."""
+    return float(np.tanh(float(count)))
+
+
+def _counter_h_step() -> float:
+    """How far h = o·tanh(c) moves between counts 3 and 4 when c steps by exactly 1."""
+    return _h_at(4) - _h_at(3)
+
 
 register(
     "gates-3",
-    title="Which gate must close for the counter to reset at a full stop?",
+    title="How far does h_t move when an ideal counter goes from 3 to 4?",
     page="gates/index",
-    kind="choice",
-    checker=lambda a: compare_choice(
-        a, "forget gate f", _GATES,
-        explain={
-            "input gate i": "The input gate scales what is written; writing alone cannot "
-            "erase the old count, which is still multiplied in.",
-            "output gate o": "The output gate only hides the cell from h; the count stays "
-            "stored in c.",
-            "candidate g": "g is what is written, not what is kept: the old count survives "
-            "unless it is multiplied by a small number.",
-        },
+    kind="number",
+    checker=lambda a: compare_number(
+        a, _counter_h_step(), rtol=1e-3,
+        hint="c goes from 3 to 4; h = o·tanh(c) with o = 1, so take tanh of both and subtract.",
     ),
-    reference=lambda: "forget gate f",
+    reference=_counter_h_step,
     wrong_answers=lambda: [
-        WrongAnswer("output gate o", says="hides", label="output gate"),
-        WrongAnswer("input gate i", says="erase", label="input gate"),
-        WrongAnswer("reset gate", says="options", label="not an LSTM gate"),
+        WrongAnswer(1.0, says="too large", label="the step of c, not of h"),
+        WrongAnswer(_h_at(1) - _h_at(0), says="too large", label="the step from 0 to 1"),
+        WrongAnswer(_h_at(3) - _h_at(4), says="sign is flipped", label="3 minus 4"),
     ],
 )

@@ -51,8 +51,10 @@ def plot_success_rates(
     """
     if not records:
         raise ValueError("plot_success_rates: no records")
-    fig, axes = plt.subplots(1, len(tasks), figsize=(5.2 * len(tasks), 5.2), squeeze=False)
-    for ax, (task, name) in zip(axes[0], tasks.items(), strict=True):
+    fig, axes = plt.subplots(
+        len(tasks), 1, figsize=(7.5, 3.3 * len(tasks)), squeeze=False, sharex=True
+    )
+    for ax, (task, name) in zip(axes[:, 0], tasks.items(), strict=True):
         rows = [r for r in records if r["task"] == task]
         lengths = sorted({r["T"] for r in rows})
         for kind, style in MODEL_STYLES.items():
@@ -67,21 +69,25 @@ def plot_success_rates(
                 [np.mean(a) for a in acc],
                 color=style["color"],
                 marker=style["marker"],
-                label=f"{style['label']}: solved " + "/".join(str(s) for s in solved) + f" of {n}",
+                label=f"{style['label']}:\nsolved " + "/".join(str(s) for s in solved) + f" of {n}",
             )
             for T, a in zip(lengths, acc, strict=True):
-                ax.scatter([T] * len(a), a, color=style["color"], s=10, alpha=0.45, lw=0)
+                ax.scatter([T] * len(a), a, color=style["color"], s=14, alpha=0.45, lw=0)
         if chance and task in chance:
-            ax.axhline(chance[task], color="0.4", ls=":", lw=1, label="guessing")
+            ax.axhline(
+                chance[task], color="0.3", ls=":", lw=1.2, label=f"guessing ({chance[task]:.2f})"
+            )
         ax.set_xscale("log")
         ax.set_xticks(lengths, [str(T) for T in lengths])
         ax.minorticks_off()
-        ax.set(
-            title=name, xlabel="sequence length T", ylabel="held-out accuracy", ylim=(-0.03, 1.03)
-        )
+        ax.set_title(name, fontsize=10)
+        ax.set_ylabel("held-out accuracy", fontsize=9)
+        ax.set_ylim(-0.03, 1.03)
+        ax.tick_params(labelsize=9)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=1)
-    fig.suptitle(title)
+        ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+    axes[-1, 0].set_xlabel("sequence length T", fontsize=9)
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -113,7 +119,7 @@ def plot_accuracy_by_lag(
     """
     lags = np.asarray(lags)
     values = np.unique(lags)
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax = plt.subplots(figsize=(7.0, 4.6))
     for label, ok in correct.items():
         ok = np.asarray(ok, dtype=float)
         ax.plot(values, [ok[lags == v].mean() for v in values], marker=".", label=label)
@@ -134,7 +140,8 @@ def plot_accuracy_by_lag(
         ylim=(0, 1.05),
     )
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    fig.tight_layout()
     return fig
 
 
@@ -165,7 +172,9 @@ def plot_gate_traces(
 
     Returns
     -------
-    Figure; each strip has its own colour scale and value range printed at its right.
+    Figure. Gate strips (keys ending in "gate i/f/o") share one absolute colour scale,
+    0 to 1; every other strip is coloured symmetrically around 0 up to its own largest
+    absolute value. Each strip's actual range is printed at its right.
     """
     T = len(text)
     rows = list((extra or {}).items()) + [
@@ -177,7 +186,7 @@ def plot_gate_traces(
                 f"plot_gate_traces: {name!r} has shape {np.shape(v)}, text has {T} characters"
             )
     fig, axes = plt.subplots(
-        len(rows), 1, figsize=(min(0.16 * T + 1.6, 11.5), 0.55 * len(rows) + 0.9), sharex=True
+        len(rows), 1, figsize=(min(0.095 * T + 2.6, 7.5), 0.5 * len(rows) + 1.0), sharex=True
     )
     for ax, (name, v) in zip(axes, rows, strict=True):
         v = np.asarray(v, dtype=float)
@@ -190,12 +199,12 @@ def plot_gate_traces(
             vmin=lo,
             vmax=hi or 1.0,
         )
-        ax.set_yticks([0], [name], fontsize=8)
-        ax.text(T - 0.3, 0, f" [{v.min():.2f}, {v.max():.2f}]", va="center", ha="left", fontsize=7)
+        ax.set_yticks([0], [name], fontsize=9)
+        ax.text(T - 0.3, 0, f" [{v.min():.2f}, {v.max():.2f}]", va="center", ha="left", fontsize=9)
     axes[-1].set_xticks(
         range(T),
         [repr(ch)[1:-1] if ch != " " else "␣" for ch in text],
-        fontsize=7,
+        fontsize=9,
         family="monospace",
     )
     axes[-1].tick_params(axis="x", length=0)

@@ -205,7 +205,7 @@ def draw_lstm_cell(*, highlight: str | None = None, ax: Axes | None = None) -> F
     for part, x, fn, name in gates:
         c = col(part)
         _line(ax, [x, x], [1.1, 1.95], c)
-        _box(ax, (x, 2.25), fn, c, fontsize=10 if fn == "σ" else 8)
+        _box(ax, (x, 2.25), fn, c, w=0.8 if fn == "σ" else 1.0, fontsize=10 if fn == "σ" else 8)
         ax.text(x - 0.5, 2.75, name, ha="right", va="bottom", color=c, fontsize=9)
     _arrow(ax, (3.0, 2.55), (3.0, 4.28), col("forget"))
     # i ⊙ g
@@ -218,7 +218,7 @@ def draw_lstm_cell(*, highlight: str | None = None, ax: Axes | None = None) -> F
     # output: o ⊙ tanh(c)
     out = col("output")
     _line(ax, [8.3, 8.3], [4.5, 3.9], out)
-    _box(ax, (8.3, 3.6), "tanh", out, w=0.8, h=0.45, fontsize=8)
+    _box(ax, (8.3, 3.6), "tanh", out, w=1.0, h=0.45, fontsize=8)
     _arrow(ax, (8.3, 3.37), (8.3, 2.47), out)
     _arrow(ax, (7.3, 2.55), (7.3, 2.25), out, style="-")
     _arrow(ax, (7.7, 2.25), (8.08, 2.25), out)
