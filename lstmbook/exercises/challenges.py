@@ -10,24 +10,32 @@ from .compare import compare_array, compare_choice, compare_number
 # --------------------------------------------------------------------------- cost
 
 
-def _lstm_params(I: int = 10, H: int = 20) -> int:
+def _layer_params(I: int, H: int) -> int:
+    return 4 * (H * I + H * H + 2 * H)
+
+
+def _stacked_params(I: int = 16, H: int = 32, layers: int = 2) -> int:
     from lstmbook.numpy import LSTM, parameter_count
 
-    return parameter_count(LSTM(I, H, seed=0))
+    return parameter_count(LSTM(I, H, num_layers=layers, seed=0))
 
 
 register(
     "cost-1",
-    title="Parameters of an LSTM layer with I = 10, H = 20",
+    title="Parameters of a two-layer LSTM with I = 16 inputs and H = 32 units per layer",
     page="challenges/cost",
     kind="number",
     checker=lambda a: compare_number(
-        a, _lstm_params(), hint="Four gates, each with W_ih (H, I), W_hh (H, H) and two biases."
+        a, _stacked_params(),
+        hint="Layer 1 reads the I inputs; layer 2 reads layer 1's h, of size H.",
     ),
-    reference=_lstm_params,
+    reference=_stacked_params,
     wrong_answers=lambda: [
-        WrongAnswer(4 * (20 * 10 + 20 * 20 + 20), says="too small", label="one bias vector"),
-        WrongAnswer(3 * (20 * 10 + 20 * 20 + 2 * 20), says="25%", label="a GRU's count"),
+        WrongAnswer(_layer_params(16, 32), says="too small", label="one layer only"),
+        WrongAnswer(2 * _layer_params(16, 32), says="too small",
+                    label="layer 2 counted with I inputs"),
+        WrongAnswer(2 * _layer_params(32, 32), says="too large",
+                    label="layer 1 counted with H inputs"),
     ],
 )
 
@@ -100,20 +108,24 @@ register(
 )
 
 
-def _int8_bytes(I: int = 8, H: int = 64, C: int = 10) -> int:
+def _int8_bytes(I: int = 256, H: int = 256, C: int = 10) -> int:
     from lstmbook.quantize import quantize_state_dict, state_dict_nbytes
     from lstmbook.torch.distill import SequenceClassifier
 
     return state_dict_nbytes(quantize_state_dict(SequenceClassifier(I, H, C).state_dict()))
 
 
-def _float_bytes() -> int:
-    return 4 * (4 * 64 * (8 + 64 + 2) + 10 * 64 + 10)
+def _float_bytes(I: int = 256, H: int = 256, C: int = 10) -> int:
+    return 4 * (4 * H * (I + H + 2) + C * H + C)
+
+
+def _scale_bytes(H: int = 256, C: int = 10) -> int:
+    return 4 * (4 * H + 4 * H + C)  # one float32 scale per row of W_ih, W_hh and the head
 
 
 register(
     "compression-2",
-    title="Bytes of the digit classifier (I = 8, H = 64, 10 classes) with int8 per-row weights",
+    title="Bytes of SequenceClassifier(256, 256, 10) with int8 per-row weights",
     page="challenges/compression",
     kind="number",
     checker=lambda a: compare_number(
@@ -122,7 +134,7 @@ register(
     ),
     reference=_int8_bytes,
     wrong_answers=lambda: [
-        WrongAnswer(_int8_bytes() - 4 * (256 + 256 + 10), says="too small", label="no scales"),
+        WrongAnswer(_int8_bytes() - _scale_bytes(), says="too small", label="no scales"),
         WrongAnswer(_float_bytes(), says="too large", label="float32 size"),
     ],
 )
