@@ -8,6 +8,10 @@ it unchanged (and fails on it in the same way).
 
 Moving weights between a Keras ``LSTM`` layer and the book's LSTMs is
 :func:`lstmbook.notation.torch_to_keras` / :func:`lstmbook.notation.keras_to_torch`.
+The source snippets fail when run, and the book shows each failure: :func:`shows_error`
+and :func:`shows_warnings` print the one line that matters, ``Type: message``, in place of
+a forty-line traceback through Keras's and PyTorch's internals.
+
 Nothing here imports Keras.
 """
 
@@ -15,12 +19,19 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import textwrap
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._checks import check_positive_int
 
-__all__ = ["load_mnist_like", "MNIST_FONTS"]
+__all__ = ["load_mnist_like", "MNIST_FONTS", "shows_error", "shows_warnings",
+           "one_line"]
 
 
 # ------------------------------------------------------------------------ MNIST stand-in
@@ -155,3 +166,86 @@ def load_mnist_like(
     x = np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)
     y = label.astype(np.uint8)
     return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
+
+
+# ------------------------------------------------------------------ errors, in one line
+def one_line(error: BaseException | warnings.WarningMessage, width: int = 88) -> str:
+    """``Type: message`` of an exception or a recorded warning, wrapped to ``width``.
+
+    Keras wraps an error raised inside a layer in a report of the call ("Exception
+    encountered when calling ...", "Arguments received by ..."); only the error's own
+    message is kept, with its whitespace collapsed.
+    """
+    if isinstance(error, warnings.WarningMessage):
+        kind, text = error.category.__name__, str(error.message)
+    else:
+        kind, text = type(error).__name__, str(error)
+    text = text.split("Arguments received by", 1)[0]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # Keras's bold and reset escapes
+    text = re.sub(r"Exception encountered when calling \S+\(\)\.\s*", "", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return textwrap.fill(f"{kind}: {text}", width, subsequent_indent="    ",
+                         break_long_words=False, break_on_hyphens=False)
+
+
+@dataclass
+class Caught:
+    """What :func:`shows_error` caught: the exception, once the block has run."""
+
+    error: BaseException | None = None
+
+
+@contextmanager
+def shows_error(expected: type[BaseException] | tuple[type[BaseException], ...] = Exception,
+                width: int = 88) -> Iterator[Caught]:
+    """Run a block that must fail with ``expected``; print ``Type: message`` of the error.
+
+    Parameters
+    ----------
+    expected : exception type or tuple of types
+        The failure the page describes. Any other exception propagates unchanged.
+    width : int
+        Column at which the printed line is wrapped.
+
+    Yields
+    ------
+    Caught
+        Its ``error`` holds the exception after the block.
+
+    Raises
+    ------
+    AssertionError
+        If the block raised nothing: the page would describe a failure that did not happen.
+    """
+    caught = Caught()
+    try:
+        yield caught
+    except expected as error:  # the failure the page shows
+        caught.error = error
+        print(one_line(error, width))
+        return
+    raise AssertionError(
+        f"expected the block to raise {getattr(expected, '__name__', expected)}, "
+        "but it ran without an error"
+    )
+
+
+@contextmanager
+def shows_warnings(category: type[Warning] = Warning,
+                   width: int = 88) -> Iterator[list[warnings.WarningMessage]]:
+    """Record the warnings of ``category`` a block emits; print each as ``Type: message``.
+
+    Yields the list of recorded warnings (filled when the block ends). Each distinct
+    message is printed once, without the file path and source line a warning normally
+    shows.
+    """
+    with warnings.catch_warnings(record=True) as recorded:
+        warnings.simplefilter("always", category)
+        yield recorded
+    seen = set()
+    for w in recorded:
+        if issubclass(w.category, category):
+            line = one_line(w, width)
+            if line not in seen:
+                seen.add(line)
+                print(line)

@@ -74,3 +74,41 @@ def test_bad_noise_is_refused(bad):
 def test_bad_sizes_are_refused(kwargs):
     with pytest.raises((ValueError, TypeError)):
         load_mnist_like(**{"n_train": 10, "n_test": 10, **kwargs})
+
+
+def test_shows_error_prints_type_and_message_in_one_line(capsys):
+    from lstmbook.keras_compat import shows_error
+
+    with shows_error(ValueError) as caught:
+        raise ValueError("Exception encountered when calling LSTM.call().\n\n"
+                         "too many   values\nto unpack\n\nArguments received by LSTM.call(): x")
+    assert isinstance(caught.error, ValueError)
+    assert capsys.readouterr().out == "ValueError: too many values to unpack\n"
+
+
+def test_shows_error_fails_when_nothing_is_raised():
+    from lstmbook.keras_compat import shows_error
+
+    with pytest.raises(AssertionError, match="expected the block to raise KeyError"):
+        with shows_error(KeyError):
+            pass
+
+
+def test_shows_error_lets_other_errors_through():
+    from lstmbook.keras_compat import shows_error
+
+    with pytest.raises(TypeError):
+        with shows_error(ValueError):
+            raise TypeError("not the failure the page describes")
+
+
+def test_shows_warnings_prints_each_message_once(capsys):
+    import warnings
+
+    from lstmbook.keras_compat import shows_warnings
+
+    with shows_warnings(UserWarning) as recorded:
+        for _ in range(2):
+            warnings.warn("Do not pass an `input_shape`", UserWarning, stacklevel=1)
+    assert len(recorded) == 2
+    assert capsys.readouterr().out == "UserWarning: Do not pass an `input_shape`\n"

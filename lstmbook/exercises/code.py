@@ -928,37 +928,42 @@ register(
 )
 
 
-def _stacked_counts() -> tuple[int, int, int]:
-    """Parameters of source 003's model counted from lstmbook's layers:
-    (Keras count, PyTorch count with two biases, count with the second LSTM reading 28)."""
+def _stacked_counts(I: int = 28, H1: int = 96, H2: int = 48,
+                    classes: int = 10) -> tuple[int, int, int]:
+    """Parameters of the exercise's stack ``LSTM(H1, return_sequences) -> LSTM(H2) ->
+    Dense(classes)`` on inputs of size ``I``, counted from lstmbook's layers:
+    (Keras count, PyTorch count with two biases, count with the second LSTM reading I).
+
+    The defaults are a smaller stack than source 003's 128/64, whose count the page prints.
+    """
     from lstmbook.numpy import LSTM, Linear
 
-    def lstm_count(I: int, H: int, biases: int) -> int:
-        p = LSTM(I, H, seed=0).params
+    def lstm_count(inputs: int, hidden: int, biases: int) -> int:
+        p = LSTM(inputs, hidden, seed=0).params
         return p["weight_ih_l0"].size + p["weight_hh_l0"].size + biases * p["bias_ih_l0"].size
 
-    head = sum(v.size for v in Linear(64, 10, seed=0).params.values())
-    keras = lstm_count(28, 128, 1) + lstm_count(128, 64, 1) + head
-    torch_like = lstm_count(28, 128, 2) + lstm_count(128, 64, 2) + head
-    wrong_input = lstm_count(28, 128, 1) + lstm_count(28, 64, 1) + head
+    head = sum(v.size for v in Linear(H2, classes, seed=0).params.values())
+    keras = lstm_count(I, H1, 1) + lstm_count(H1, H2, 1) + head
+    torch_like = lstm_count(I, H1, 2) + lstm_count(H1, H2, 2) + head
+    wrong_input = lstm_count(I, H1, 1) + lstm_count(I, H2, 1) + head
     return keras, torch_like, wrong_input
 
 
 register(
     "keras-3",
-    title="Parameters of source 003's stacked model",
+    title="Parameters of a smaller stack than source 003's (LSTM 96 -> LSTM 48 -> Dense 10)",
     page="code/keras",
     kind="number",
     checker=lambda a: _number(a, _stacked_counts()[0], [
         (_stacked_counts()[1], "That is PyTorch's count, with two biases per gate "
                                "(bias_ih and bias_hh); a Keras LSTM has one."),
         (_stacked_counts()[2], "The second LSTM reads the first one's outputs: its input "
-                               "size is 128, not 28."),
-    ], hint="Per LSTM layer 4H·(I + H + 1); the Dense layer 64·10 + 10."),
+                               "size is 96, not 28."),
+    ], hint="Per LSTM layer 4H·(I + H + 1); the Dense layer 48·10 + 10."),
     reference=lambda: _stacked_counts()[0],
     wrong_answers=lambda: [
         WrongAnswer(_stacked_counts()[1], says="two biases", label="PyTorch's two biases"),
-        WrongAnswer(_stacked_counts()[2], says="input size is 128",
+        WrongAnswer(_stacked_counts()[2], says="input size is 96",
                     label="second layer reading 28"),
     ],
 )
