@@ -95,6 +95,41 @@ def test_attention_weights_sum_to_one_over_real_tokens_only():
 def test_transformer_step_with_cache_equals_the_full_decoder():
     model, src = make("transformer"), source_batch()
     tgt_in, _ = s2s.teacher_forcing([[3, 4, 5, 6]] * src.shape[0])
+    _assert_steps_equal_full_decoder(model, src, tgt_in)
+
+
+def test_shipped_transformer_step_with_cache_equals_the_full_decoder():
+    from lstmbook.data import parallel
+
+    model = s2s.load_model("transformer", 0, WEIGHTS)
+    words = ["three", "hundred", "and", "five", "thousand", "twelve"]
+    vocab = parallel.english_vocab()
+    src = s2s.pad_ids([vocab.encode(words[: n + 1], eos=False) for n in range(6)])
+    tgt_in, _ = s2s.teacher_forcing([list(range(3, 12))] * src.shape[0])
+    _assert_steps_equal_full_decoder(model, src, tgt_in)
+
+
+def test_transformer_cache_holds_projected_keys_and_values_of_the_prefix():
+    model, src = make("transformer"), source_batch()
+    memory = model.encode(src)
+    state = model.init_state(memory)
+    prefix = torch.tensor([[s2s.BOS, 3, 4]] * src.shape[0])
+    with torch.no_grad():
+        for t in range(3):
+            _, state, _ = model.decode_step(memory, prefix[:, : t + 1], state)
+    D = model.out.in_features
+    layers = model.transformer.decoder.layers
+    assert len(state) == 4 * len(layers)
+    assert state[0].shape == state[1].shape == (src.shape[0], 3, D)
+    assert state[2].shape == (src.shape[0], src.shape[1], D)
+    x = model._embed(model.tgt_embed, prefix)  # first layer's inputs at all three positions
+    k = torch.nn.functional.linear(x, *(p.chunk(3)[1] for p in
+                                        (layers[0].self_attn.in_proj_weight,
+                                         layers[0].self_attn.in_proj_bias)))
+    torch.testing.assert_close(state[0], k.detach())
+
+
+def _assert_steps_equal_full_decoder(model, src, tgt_in):
     with torch.no_grad():
         full = torch.log_softmax(model(src, tgt_in), -1)
         memory = model.encode(src)

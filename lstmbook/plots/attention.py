@@ -44,11 +44,12 @@ def plot_attention(
     else:
         fig = ax.figure
     image = ax.imshow(weights, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
-    ax.set_xticks(range(len(source)), source, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    ax.set_xticks(range(len(source)), source, rotation=45, ha="right",
+                  rotation_mode="anchor", fontsize=9)
+    ax.set_yticks(range(len(rows)), rows, fontsize=9)
     ax.set_xlabel("source word (English)")
     ax.set_ylabel("output character (中文)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=10)
     fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="attention weight")
     return fig
 
@@ -60,15 +61,20 @@ def plot_attention_grid(
     *,
     titles: Sequence[str],
     suptitle: str,
+    width: float = 7.0,
 ) -> Figure:
-    """Several :func:`plot_attention` maps side by side, one per sentence."""
+    """Several :func:`plot_attention` maps, one per row, in a figure ``width`` inches wide.
+
+    One map per row keeps a long sentence's word labels legible at a book's ~700 px
+    column (7 inches at 150 dpi is shown at about two thirds of its size); each map's
+    height follows its number of output characters.
+    """
     if not len(maps) == len(sources) == len(targets) == len(titles) > 0:
         raise ValueError("plot_attention_grid: give as many maps, sources, targets and titles")
-    widths = [len(s) + 3 for s in sources]
-    height = 0.3 * max(m.shape[0] for m in maps) + 2.0
-    fig, axes = plt.subplots(1, len(maps), figsize=(0.33 * sum(widths) + 1.0, height),
-                             gridspec_kw={"width_ratios": widths}, squeeze=False)
-    for ax, w, s, t, title in zip(axes[0], maps, sources, targets, titles, strict=True):
+    heights = [m.shape[0] + 6 for m in maps]  # rows plus room for rotated word labels
+    fig, axes = plt.subplots(len(maps), 1, figsize=(width, 0.2 * sum(heights) + 0.6),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, w, s, t, title in zip(axes[:, 0], maps, sources, targets, titles, strict=True):
         plot_attention(w, s, t, title=title, ax=ax)
     fig.suptitle(suptitle)
     fig.tight_layout()

@@ -231,9 +231,10 @@ def sinusoidal_positions(length: int, d_model: int) -> torch.Tensor:
 class Seq2SeqTransformer(nn.Module):
     """``torch.nn.Transformer`` with embeddings, sine positions and an output layer.
 
-    Decoding caches each layer's inputs (:meth:`decode_step`), so step t attends over t
-    earlier positions and a sentence of T tokens costs O(T²) attention in all -- against the
-    LSTM's O(T) with a fixed-size state (without attention).
+    Decoding keeps a key/value cache (:meth:`init_state`, :meth:`decode_step`): step t
+    projects only the newest position and attends over the t cached keys, so a sentence of
+    T tokens costs O(T²) in attention scores in all -- against the LSTM's O(T) with a
+    fixed-size state (without attention).
     """
 
     def __init__(self, src_vocab: int, tgt_vocab: int, d_model: int = 64, nhead: int = 4,
@@ -277,43 +278,79 @@ class Seq2SeqTransformer(nn.Module):
         return self._decode(self.encode(src), _check_ids(tgt_in, "tgt_in", self.tgt_vocab))
 
     def init_state(self, memory: Tensors) -> Tensors:
-        """One empty (B, 0, D) history per decoder layer: the inputs its self-attention saw."""
-        empty = memory[0].new_zeros(memory[0].shape[0], 0, memory[0].shape[2])
-        return tuple(empty for _ in self.transformer.decoder.layers)
+        """The key/value cache, four (B, ·, D) tensors per decoder layer: the projected keys
+        and values of self-attention (empty, (B, 0, D), before the first step) and of the
+        cross-attention over the source (B, S, D), projected once here."""
+        state = []
+        for layer in self.transformer.decoder.layers:
+            empty = memory[0].new_zeros(memory[0].shape[0], 0, memory[0].shape[2])
+            _, k_src, v_src = _project(layer.multihead_attn, memory[0], parts=(1, 2))
+            state += [empty, empty, k_src, v_src]
+        return tuple(state)
 
     def decode_step(
         self, memory: Tensors, prefix: torch.Tensor, state: Tensors
     ) -> tuple[torch.Tensor, Tensors, None]:
         """Log-probs (B, V) of the token after ``prefix`` (B, t), computing position t only.
 
-        ``state`` caches each decoder layer's inputs at the earlier positions (a key/value
-        cache), so a step costs O(t) in attention instead of re-running the whole prefix;
-        equal to the last row of :meth:`forward` in eval mode (a test checks).
+        ``state`` is a key/value cache (:meth:`init_state`): each layer projects only the
+        newest position to its query, key and value and appends the key and value to the
+        cache, so step t costs O(t D) in self-attention and O(D²) in projections, instead of
+        re-projecting the whole prefix. Equal to the last row of :meth:`forward` in eval
+        mode (a test checks).
         """
         t = prefix.shape[1] - 1
         if t >= self.max_len:
             raise ValueError(f"prefix of length {t + 1} exceeds max_len={self.max_len}")
         x = self.tgt_embed(prefix[:, -1:]) * math.sqrt(self.tgt_embed.embedding_dim)
         x = x + self.positions[t : t + 1]
-        history = []
-        for layer, past in zip(self.transformer.decoder.layers, state, strict=True):
-            seen = torch.cat([past, x], 1)
-            history.append(seen)
-            x = _decoder_layer_step(layer, x, seen, memory)
+        cache = []
+        for i, layer in enumerate(self.transformer.decoder.layers):
+            x, k_self, v_self = _decoder_layer_step(layer, x, state[4 * i : 4 * i + 4], memory)
+            cache += [k_self, v_self, *state[4 * i + 2 : 4 * i + 4]]
         x = self.transformer.decoder.norm(x)
-        return torch.log_softmax(self.out(x[:, 0]), -1), tuple(history), None
+        return torch.log_softmax(self.out(x[:, 0]), -1), tuple(cache), None
 
 
-def _decoder_layer_step(layer: nn.TransformerDecoderLayer, x: torch.Tensor,
-                        seen: torch.Tensor, memory: Tensors) -> torch.Tensor:
+def _project(attn: nn.MultiheadAttention, x: torch.Tensor,
+             parts: Sequence[int] = (0, 1, 2)) -> list[torch.Tensor | None]:
+    """Query, key and value projections (B, n, D) of ``x`` (B, n, D) by ``attn``'s packed
+    in-projection; only the ``parts`` asked for (0 query, 1 key, 2 value), None for others."""
+    w = attn.in_proj_weight.chunk(3)
+    b = attn.in_proj_bias.chunk(3)
+    return [nn.functional.linear(x, w[j], b[j]) if j in parts else None for j in range(3)]
+
+
+def _attend(attn: nn.MultiheadAttention, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+            mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Multi-head scaled dot-product attention of projected q (B, 1, D) over k, v (B, n, D),
+    then ``attn``'s output projection; ``mask`` (B, n) True where a key may be seen."""
+    B, n, D = k.shape
+    h = attn.num_heads
+
+    def heads(z):
+        return z.reshape(B, -1, h, D // h).transpose(1, 2)
+
+    keep = None if mask is None else mask[:, None, None, :]
+    out = nn.functional.scaled_dot_product_attention(heads(q), heads(k), heads(v),
+                                                     attn_mask=keep)
+    return attn.out_proj(out.transpose(1, 2).reshape(B, -1, D))
+
+
+def _decoder_layer_step(layer: nn.TransformerDecoderLayer, x: torch.Tensor, cache: Tensors,
+                        memory: Tensors) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """A post-norm ``nn.TransformerDecoderLayer`` for the newest position ``x`` (B, 1, D),
-    whose self-attention sees ``seen`` (B, t + 1, D); eval mode (dropout off)."""
-    sa = layer.self_attn(x, seen, seen, need_weights=False)[0]
-    x = layer.norm1(x + sa)
-    ca = layer.multihead_attn(x, memory[0], memory[0], key_padding_mask=~memory[1],
-                              need_weights=False)[0]
-    x = layer.norm2(x + ca)
-    return layer.norm3(x + layer.linear2(layer.activation(layer.linear1(x))))
+    eval mode (dropout off). ``cache`` holds the layer's self-attention keys and values of
+    the earlier positions (B, t, D) and its cross-attention keys and values (B, S, D).
+    Returns the layer's output (B, 1, D) and the self-attention keys and values (B, t + 1, D)."""
+    k_past, v_past, k_src, v_src = cache
+    q, k_new, v_new = _project(layer.self_attn, x)
+    k_self, v_self = torch.cat([k_past, k_new], 1), torch.cat([v_past, v_new], 1)
+    x = layer.norm1(x + _attend(layer.self_attn, q, k_self, v_self))
+    (q_src, _, _) = _project(layer.multihead_attn, x, parts=(0,))
+    x = layer.norm2(x + _attend(layer.multihead_attn, q_src, k_src, v_src, memory[1]))
+    x = layer.norm3(x + layer.linear2(layer.activation(layer.linear1(x))))
+    return x, k_self, v_self
 
 
 # ----------------------------------------------------------------------------- decoding
