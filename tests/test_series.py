@@ -16,6 +16,7 @@ from lstmbook.data.series import (
     load_task,
     missing_summary,
     random_walk,
+    validation_start,
 )
 
 
@@ -76,3 +77,24 @@ def test_random_walk_has_independent_lognormal_steps():
     assert p[0] == 100.0 and r.std() == pytest.approx(0.02, rel=0.05)
     assert abs(np.corrcoef(r[1:], r[:-1])[0, 1]) < 0.05
     np.testing.assert_array_equal(p, random_walk(5000, volatility=0.02, seed=1))
+
+
+def test_seasonal_profile_fitted_before_a_date_ignores_later_values():
+    idx = pd.RangeIndex(48)
+    base = pd.Series(np.tile([0.0, 1.0, 0.0, -1.0], 12), index=idx)
+    s = base.copy()
+    s[[5, 6]] = np.nan
+    changed = s.copy()
+    changed[40:] += np.tile([5.0, -5.0], 4)  # a different season after the cut
+    kw = dict(period=4, profile_before=32)
+    np.testing.assert_allclose(fill_missing(s, "seasonal", **kw)[[5, 6]],
+                               fill_missing(changed, "seasonal", **kw)[[5, 6]])
+    assert not np.allclose(fill_missing(s, "seasonal", period=4)[[5, 6]],
+                           fill_missing(changed, "seasonal", period=4)[[5, 6]])
+
+
+def test_validation_start_is_the_first_step_after_the_training_block():
+    series, setup = load_task("co2")
+    first_val = validation_start("co2")
+    n_train = len(series) - setup["n_val"] - setup["n_test"]
+    assert series.index.get_loc(first_val) == n_train

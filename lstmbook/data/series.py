@@ -32,6 +32,7 @@ __all__ = [
     "random_walk",
     "FORECAST_TASKS",
     "load_task",
+    "validation_start",
 ]
 
 #: The ways :func:`fill_missing` fills a gap.
@@ -91,7 +92,9 @@ def missing_summary(series: pd.Series) -> dict[str, float | int]:
     }
 
 
-def fill_missing(series: pd.Series, method: str = "linear", *, period: int = 52) -> pd.Series:
+def fill_missing(
+    series: pd.Series, method: str = "linear", *, period: int = 52, profile_before=None
+) -> pd.Series:
     """Fill the NaN of ``series`` using past and neighbouring values.
 
     Parameters
@@ -105,6 +108,11 @@ def fill_missing(series: pd.Series, method: str = "linear", *, period: int = 52)
         profile added back -- follows the annual cycle across long gaps.
     period : int
         Season length for ``"seasonal"`` (52 weeks).
+    profile_before : index label, optional
+        For ``"seasonal"``: estimate the seasonal profile (moving average included) from
+        the values strictly before this label only -- e.g. the first label of the
+        validation block, see :func:`validation_start` -- so that no later value shapes
+        the fill. Default: the whole series.
 
     Returns
     -------
@@ -124,8 +132,11 @@ def fill_missing(series: pd.Series, method: str = "linear", *, period: int = 52)
         phase = np.arange(len(series)) % period
     # profile of the series minus its one-period moving average (removes the trend, which
     # would otherwise bias the mean of a position observed in fewer early or late periods)
-    detrended = series - series.rolling(period, center=True, min_periods=period // 2).mean()
-    profile = detrended.groupby(phase).transform("mean")
+    past = np.ones(len(series), bool) if profile_before is None else series.index < profile_before
+    fit = series[past]
+    detrended = fit - fit.rolling(period, center=True, min_periods=period // 2).mean()
+    means = detrended.groupby(phase[past]).mean()
+    profile = pd.Series(means.reindex(phase).to_numpy(), index=series.index)
     if profile.isna().any():
         raise ValueError("some seasonal positions have no observed value; use method='linear'")
     return (series - profile).interpolate("linear", limit_direction="both") + profile
@@ -165,13 +176,15 @@ def _gap_lengths(isna: np.ndarray) -> np.ndarray:
     return ends - starts + 1
 
 
-def co2_monthly(fill: str = "linear") -> pd.Series:
+def co2_monthly(fill: str = "linear", *, profile_before=None) -> pd.Series:
     """Monthly mean CO₂ (ppm), 1958-03 -- 2001-12 (526 months): weeks filled, then averaged.
 
     Five months have no observed week at all, so the weekly gaps must be filled first
-    (``fill``, see :func:`fill_missing`); each month is the mean of its weeks.
+    (``fill``, see :func:`fill_missing`; ``profile_before`` is passed on for
+    ``"seasonal"``); each month is the mean of its weeks.
     """
-    weekly = fill_missing(load_co2(), fill)
+    kw = {"profile_before": profile_before} if fill == "seasonal" else {}
+    weekly = fill_missing(load_co2(), fill, **kw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         monthly = weekly.resample("MS").mean()
@@ -222,3 +235,13 @@ def load_task(name: str) -> tuple[pd.Series, dict]:
         raise ValueError(f"unknown task {name!r}; choose one of {sorted(FORECAST_TASKS)}")
     series = co2_monthly() if name == "co2" else load_sunspots()
     return series, dict(FORECAST_TASKS[name])
+
+
+def validation_start(name: str):
+    """The index label of the first validation step of task ``name`` (train ends before it).
+
+    Anything fitted "on the training block only" uses the values with labels before this
+    one, e.g. ``fill_missing(..., "seasonal", profile_before=validation_start("co2"))``.
+    """
+    series, setup = load_task(name)
+    return series.index[len(series) - setup["n_val"] - setup["n_test"]]

@@ -19,13 +19,15 @@ def _co2_split():
     return y, time_split(len(y), setup["n_val"], setup["n_test"])
 
 
-def _seasonal_naive_test(scale_m: int = 1, scaled: bool = True) -> float:
+def _seasonal_naive_mase(block: str = "val", scale_m: int = 1, scaled: bool = True) -> float:
+    """One-step MASE (or MAE) of the seasonal naive forecast over a CO₂ block."""
     from lstmbook.baselines.forecast import SeasonalNaive
     from lstmbook.evaluation import walk_forward
     from lstmbook.metrics.forecast import mae, mase
 
     y, sp = _co2_split()
-    y_true, y_pred = walk_forward(y, SeasonalNaive(1, 12), np.arange(sp.test.start, sp.test.stop))
+    b = getattr(sp, block)
+    y_true, y_pred = walk_forward(y, SeasonalNaive(1, 12), np.arange(b.start, b.stop))
     if not scaled:
         return mae(y_true, y_pred)
     return mase(y_true, y_pred, y[sp.train], m=scale_m)
@@ -33,28 +35,32 @@ def _seasonal_naive_test(scale_m: int = 1, scaled: bool = True) -> float:
 
 def _check_mase(answer):
     for wrong, why in (
-        (_seasonal_naive_test(scaled=False), "This is the MAE in ppm: divide it by the "
+        (_seasonal_naive_mase("test"), "That is the test block's value from the table; score "
+         "the origins of the validation block (split.val)."),
+        (_seasonal_naive_mase(scaled=False), "This is the MAE in ppm: divide it by the "
          "training series' mean absolute one-step change (naive_scale)."),
-        (_seasonal_naive_test(scale_m=12), "You scaled by the seasonal (m=12) naive error; "
+        (_seasonal_naive_mase(scale_m=12), "You scaled by the seasonal (m=12) naive error; "
          "the book's MASE divides by the persistence (m=1) error on the training block."),
     ):
         if isinstance(answer, float | int | np.floating) and np.isclose(answer, wrong, rtol=1e-4):
             return False, why
-    return compare_number(answer, _seasonal_naive_test(), rtol=1e-4,
-                          hint="Use walk_forward with SeasonalNaive(1, 12) over the test block.")
+    return compare_number(answer, _seasonal_naive_mase(), rtol=1e-4,
+                          hint="Use walk_forward with SeasonalNaive(1, 12) over the "
+                               "validation block.")
 
 
 register(
     "evaluation-1",
-    title="MASE of the seasonal naive forecast of CO₂",
+    title="MASE of the seasonal naive forecast of CO₂ on the validation block",
     page=PAGE,
     kind="number",
     checker=_check_mase,
-    reference=_seasonal_naive_test,
+    reference=_seasonal_naive_mase,
     wrong_answers=lambda: [
-        WrongAnswer(_seasonal_naive_test(scaled=False), says="ppm", label="MAE, not scaled"),
-        WrongAnswer(_seasonal_naive_test(scale_m=12), says="m=12", label="seasonal scale"),
-        WrongAnswer(2 * _seasonal_naive_test(), says="twice", label="doubled"),
+        WrongAnswer(_seasonal_naive_mase("test"), says="test block", label="the table's value"),
+        WrongAnswer(_seasonal_naive_mase(scaled=False), says="ppm", label="MAE, not scaled"),
+        WrongAnswer(_seasonal_naive_mase(scale_m=12), says="m=12", label="seasonal scale"),
+        WrongAnswer(2 * _seasonal_naive_mase(), says="twice", label="doubled"),
     ],
 )
 

@@ -100,16 +100,33 @@ register(
     ],
 )
 
+def _hit_probability(n_trials: int = 9, fraction: float = 0.05) -> float:
+    """P(at least one of n independent uniform draws falls in a given fraction of the range)."""
+    return 1.0 - (1.0 - fraction) ** n_trials
+
+
+def _check_hit(answer):
+    if isinstance(answer, float | int | np.floating):
+        if np.isclose(answer, 9 * 0.05):
+            return False, ("Probabilities of overlapping events do not add; compute the chance "
+                           "that all 9 trials miss, and take its complement.")
+        if np.isclose(answer, 0.95**9):
+            return False, ("That is the chance that every trial misses; the question asks "
+                           "for at least one hit (the complement).")
+    return compare_number(answer, _hit_probability(), rtol=1e-3,
+                          hint="Each trial misses with probability 0.95, independently.")
+
+
 register(
     "forecasting-3",
-    title="Distinct learning rates of a 3 × 3 grid",
+    title="Chance that 9 random trials reach the best 5 % of the learning rate",
     page=PAGE,
     kind="number",
-    checker=lambda a: compare_number(
-        a, 3.0, hint="A 3 × 3 grid repeats each of its 3 learning rates for 3 hidden sizes."),
-    reference=lambda: 3,
+    checker=_check_hit,
+    reference=_hit_probability,
     wrong_answers=lambda: [
-        WrongAnswer(9, says="repeats", label="counts trials"),
-        WrongAnswer(6, says="repeats", label="adds the axes"),
+        WrongAnswer(9 * 0.05, says="do not add", label="adds the probabilities"),
+        WrongAnswer(0.95**9, says="complement", label="all trials miss"),
+        WrongAnswer(3 * 0.05, says="Each trial", label="counts the grid's 3 values"),
     ],
 )
