@@ -98,19 +98,21 @@ def test_every_content_page_ends_with_three_exercises_with_hidden_solutions(nb):
         skeleton = [
             c for c in tail
             if c["cell_type"] == "code" and f'check("{ex.id}"' in "".join(c["source"])
-            and "hide-input" not in c["metadata"].get("tags", [])
+            and "hide-cell" not in c["metadata"].get("tags", [])
         ]
         hidden = [
             c for c in tail
             if c["cell_type"] == "code" and f'check("{ex.id}"' in "".join(c["source"])
-            and "hide-input" in c["metadata"].get("tags", [])
+            and "hide-cell" in c["metadata"].get("tags", [])
         ]
         assert skeleton, f"{page}: no skeleton cell for {ex.id}"
         assert hidden, f"{page}: no hidden solution cell for {ex.id}"
         src = "".join(hidden[0]["source"])
         assert "assert" in src, f"{page}: the solution of {ex.id} does not assert it passes"
-        assert hidden[0]["metadata"].get("jupyter", {}).get("source_hidden"), (
-            f"{page}: the solution of {ex.id} is not collapsed in JupyterLab"
+        jupyter = hidden[0]["metadata"].get("jupyter", {})
+        assert jupyter.get("source_hidden") and jupyter.get("outputs_hidden"), (
+            f"{page}: the solution of {ex.id} (code and output, which says the answer) is "
+            "not collapsed in JupyterLab"
         )
 
 
