@@ -21,7 +21,7 @@ from lstmbook.torch.train import History, train
 
 __all__ = [
     "SequenceClassifier",
-        "distillation_loss",
+    "distillation_loss",
     "fit_classifier",
     "accuracy",
     "logits_of",
