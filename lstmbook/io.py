@@ -23,7 +23,7 @@ import numpy as np
 
 from ._checks import format_shape
 
-__all__ = ["save_weights", "load_weights"]
+__all__ = ["save_weights", "load_weights", "load_into", "state_arrays"]
 
 PathLike = str | os.PathLike
 
@@ -122,6 +122,56 @@ def load_weights(
     if expected is not None:
         _check_against(arrays, expected, path)
     return arrays
+
+
+def state_arrays(module: Any, *, prefix: str = "", dtype: Any = None) -> dict[str, np.ndarray]:
+    """A torch module's ``state_dict`` as NumPy arrays, names prefixed (to save several
+    models in one file), optionally cast (``np.float16`` halves a shipped file)."""
+    out = {}
+    for name, value in module.state_dict().items():
+        arr = _to_numpy(value)
+        out[prefix + name] = arr.astype(dtype) if dtype is not None else arr
+    return out
+
+
+def load_into(module: Any, source: PathLike | Mapping[str, np.ndarray], *,
+              prefix: str = "") -> Any:
+    """Load saved weights into a torch module -- THE npz -> torch loader of the library.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Its ``state_dict`` names and shapes are what the file must hold.
+    source : path of an ``.npz`` (never unpickled), or a mapping name -> array
+        Arrays saved in another precision (float16) are cast to the module's.
+    prefix : str
+        Take only the arrays whose names start with ``prefix`` (several models in one
+        file), with the prefix removed.
+
+    Returns
+    -------
+    module
+        The same module, in eval mode.
+
+    Raises
+    ------
+    ValueError
+        A missing, extra or mis-shaped array, named.
+    """
+    import torch
+
+    where = "arrays" if isinstance(source, Mapping) else repr(os.fspath(source))
+    arrays = dict(source) if isinstance(source, Mapping) else load_weights(source)
+    if prefix:
+        arrays = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+        if not arrays:
+            raise ValueError(f"load_into: {where} holds no array named {prefix!r}...")
+    state = module.state_dict()
+    _check_against(arrays, state, where if not prefix else f"{where} [{prefix}]")
+    module.load_state_dict({
+        k: torch.as_tensor(np.asarray(arrays[k])).to(dtype=v.dtype) for k, v in state.items()
+    })
+    return module.eval()
 
 
 def _check_against(arrays: Mapping[str, np.ndarray], expected: Mapping[str, Any], path: str):

@@ -1,15 +1,16 @@
-"""The PyTorch training loop of the application chapters: forward, loss, backward, clip, step.
+"""THE PyTorch training loop of the book: :func:`fit`. Every page and script trains with it.
 
 ::
 
-    model = nn.Sequential(...)            # any nn.Module
-    history = train(model, nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=1e-2),
-                    batches, epochs=20, clip_norm=1.0, device="auto", val_data=(x_val, y_val))
+    model = RecurrentNet("lstm", 1, 32, 1)
+    history = fit(model, (x_train, y_train), loss_fn=nn.MSELoss(), lr=1e-2, epochs=20,
+                  batch_size=64, clip_norm=1.0, val_data=(x_val, y_val), patience=3)
     plt.plot(history.loss)
 
-The same shape as :func:`lstmbook.numpy.train.train`, and it returns the same
-:class:`~lstmbook.numpy.train.History`, so the chapters plot NumPy and PyTorch runs alike.
-``device="auto"`` trains on the GPU when torch can use one, else on the CPU.
+One update is :func:`train_step` (forward, loss, backward, clip, step); the schedule --
+epochs or steps, evaluation, early stopping with the best weights restored, the record of
+updates, sequences and CPU seconds -- is :func:`lstmbook.training.run_loop`, shared with
+:func:`lstmbook.numpy.train.fit`, so the chapters plot NumPy and PyTorch runs alike.
 """
 
 from __future__ import annotations
@@ -24,12 +25,20 @@ from torch import nn
 
 from lstmbook._checks import check_positive_int
 from lstmbook.backends import BackendUnavailableError, backend_status
-from lstmbook.numpy.train import History, check_clip_norm, run_epochs
+from lstmbook.training import BatchGenerator, History, run_loop
 
-__all__ = ["History", "resolve_device", "to_device", "train_step", "evaluate", "train"]
+__all__ = [
+    "History",
+    "resolve_device",
+    "to_device",
+    "as_tensors",
+    "call_model",
+    "train_step",
+    "evaluate",
+    "fit",
+]
 
 Batch = tuple[Any, Any]
-Batches = Iterable[Batch] | Callable[[], Iterable[Batch]]
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -71,6 +80,24 @@ def to_device(obj: Any, device: torch.device) -> Any:
     return obj
 
 
+def call_model(model: nn.Module, x: Any) -> Any:
+    """``model(x)``, or ``model(*x)`` when ``x`` is a tuple such as ``(x, lengths)``."""
+    return model(*x) if isinstance(x, tuple) else model(x)
+
+
+def as_tensors(x: Any) -> Any:
+    """NumPy arrays as tensors: floats as float32, integers as int64; tuples element-wise."""
+    if isinstance(x, tuple):
+        return tuple(as_tensors(v) for v in x)
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind == "f":
+            return torch.as_tensor(x, dtype=torch.float32)
+        if x.dtype.kind in "iub":
+            return torch.as_tensor(x, dtype=torch.int64)
+        raise ValueError(f"cannot train on an array of dtype {x.dtype}")
+    return x
+
+
 def train_step(
     model: nn.Module,
     loss_fn: Callable[[Any, Any], torch.Tensor],
@@ -95,7 +122,7 @@ def train_step(
         If the loss is NaN or infinite (no update is made).
     """
     optimizer.zero_grad(set_to_none=True)
-    loss = loss_fn(model(x), y)
+    loss = loss_fn(call_model(model, x), y)
     value = float(loss.detach())
     if not math.isfinite(value):
         raise FloatingPointError(
@@ -139,7 +166,7 @@ def evaluate(
         for x, y in _as_batches(data):
             x, y = to_device(x, device), to_device(y, device)
             n = y.numel() if isinstance(y, torch.Tensor) else len(y)
-            total += float(loss_fn(model(x), y)) * n
+            total += float(loss_fn(call_model(model, x), y)) * n
             count += n
     finally:
         model.train(was_training)
@@ -150,77 +177,181 @@ def evaluate(
 
 def _as_batches(data: Batch | Iterable[Batch]) -> Iterable[Batch]:
     """A single ``(x, y)`` pair of arrays becomes a one-batch list; anything else is batches."""
-    is_pair = (
-        isinstance(data, (tuple, list))
-        and len(data) == 2
-        and all(isinstance(d, (torch.Tensor, np.ndarray)) for d in data)
-    )
-    return [tuple(data)] if is_pair else data
+    return [tuple(as_tensors(d) for d in data)] if _is_pair_of_arrays(data) else data
 
 
-def train(
+class TensorBatches:
+    """Shuffled mini-batches of tensors ``(x, y)`` along axis 0; one pass is one epoch.
+
+    ``x`` may be a tuple of tensors that share axis 0 (e.g. ``(x, lengths)``).
+    """
+
+    def __init__(self, x: Any, y: Any, batch_size: int, *, shuffle: bool = True,
+                 seed: int | None = None) -> None:
+        self.x, self.y = as_tensors(x), as_tensors(y)
+        n = len(self.x[0] if isinstance(self.x, tuple) else self.x)
+        if len(self.y) != n:
+            raise ValueError(f"x and y differ in length on axis 0: {n} and {len(self.y)}")
+        if n == 0:
+            raise ValueError("no examples to train on")
+        self.n, self.batch_size = n, check_positive_int(batch_size, "batch_size")
+        self.shuffle, self.generator = shuffle, torch.Generator().manual_seed(
+            0 if seed is None else int(seed))
+
+    def __len__(self) -> int:
+        return math.ceil(self.n / self.batch_size)
+
+    def _take(self, v: Any, idx: torch.Tensor) -> Any:
+        return tuple(self._take(u, idx) for u in v) if isinstance(v, tuple) else v[idx]
+
+    def __iter__(self):
+        order = torch.randperm(self.n, generator=self.generator) if self.shuffle else \
+            torch.arange(self.n)
+        for start in range(0, self.n, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            yield self._take(self.x, idx), self._take(self.y, idx)
+
+
+def _is_pair_of_arrays(data: Any) -> bool:
+    return (isinstance(data, tuple) and len(data) == 2 and all(
+        isinstance(d, (np.ndarray, torch.Tensor)) or (
+            isinstance(d, tuple) and all(isinstance(e, (np.ndarray, torch.Tensor)) for e in d))
+        for d in data))
+
+
+def fit(
     model: nn.Module,
-    loss_fn: Callable[[Any, Any], torch.Tensor],
-    optimizer: torch.optim.Optimizer,
-    batches: Batches,
+    data: tuple[Any, Any] | Iterable[Batch] | BatchGenerator,
     *,
-    epochs: int = 1,
+    loss_fn: Callable[[Any, Any], torch.Tensor] | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    lr: float = 1e-3,
+    steps: int | None = None,
+    epochs: int | None = None,
+    batch_size: int = 64,
+    shuffle: bool = True,
+    seed: int | None = 0,
     clip_norm: float | None = None,
-    device: str | torch.device = "auto",
-    progress: bool = True,
-    val_data: Batch | Iterable[Batch] | None = None,
+    val_data: Any = None,
+    metric: Callable[[nn.Module, Any], float] | None = None,
+    mode: str = "min",
+    eval_every: int | None = None,
+    patience: int | None = None,
+    min_delta: float = 0.0,
+    target: float | None = None,
+    restore_best: bool = True,
+    step_fn: Callable[[Any, Any], tuple[float, float]] | None = None,
+    device: str | torch.device = "cpu",
+    progress: bool | None = None,
 ) -> History:
-    """Train ``model`` for ``epochs`` passes over ``batches``.
+    """Train ``model`` -- by steps or by epochs, with evaluation and early stopping.
 
     Parameters
     ----------
     model : nn.Module
-        Moved to ``device`` (in place, so ``optimizer`` still holds its parameters).
+        Called as ``model(x)``, or ``model(*x)`` when a batch's ``x`` is a tuple such as
+        ``(x, lengths)``. Moved to ``device`` in place.
+    data : (x, y) arrays or tensors, an iterable of (x, y) batches, or a batch generator
+        Arrays are cut into shuffled mini-batches of ``batch_size`` (order drawn from
+        ``seed``; float arrays become float32, integer ones int64). An iterable (a list,
+        a ``DataLoader``) is one epoch per pass. A batch generator ``make_batch(update)``
+        gives a fresh batch for each update (train it by ``steps``).
     loss_fn : callable (prediction, target) -> scalar tensor
-        e.g. ``nn.MSELoss()``, ``nn.CrossEntropyLoss()``; called as ``loss_fn(model(x), y)``.
-    optimizer : torch.optim.Optimizer
-        Built on ``model.parameters()``.
-    batches : iterable of (x, y), or a callable returning one
-        Tensors or NumPy arrays, moved to ``device`` batch by batch. Iterated once per
-        epoch, so it must be re-iterable (a list, a ``DataLoader``) or a callable making
-        a fresh iterable each time; a one-shot generator lasts one epoch only.
-    epochs : int
+        e.g. ``nn.MSELoss()``, ``nn.CrossEntropyLoss()``. Needed unless ``step_fn`` is given.
+    optimizer : torch.optim.Optimizer, optional
+        Default: Adam on ``model.parameters()`` with learning rate ``lr``.
+    steps, epochs : int or None
+        The budget: at most ``steps`` updates, at most ``epochs`` passes.
     clip_norm : float or None
-        If given, gradients are rescaled to at most this global norm before each step.
-    device : "auto", "cpu", "cuda", "cuda:1", torch.device
+        Rescale the gradients to at most this global norm before each update.
+    val_data : (x, y), an iterable of batches, or None
+        Held-out data for ``metric``.
+    metric : callable (model, val_data) -> float, optional
+        Default: the loss on ``val_data`` (:func:`evaluate`). Called with the model in
+        eval mode and without gradients.
+    mode : {"min", "max"}
+        A lower (loss) or higher (accuracy) metric is better.
+    eval_every : int or None
+        Evaluate every this many updates; None: after every epoch (and after the last
+        update).
+    patience : int or None
+        Early stopping: stop after this many evaluations without improvement.
+    target : float or None
+        Stop once the metric reaches this value (the task is solved).
+    restore_best : bool
+        Load the weights of the best evaluation at the end (with ``val_data``).
+    step_fn : callable (x, y) -> (loss, grad_norm), optional
+        Replaces :func:`train_step` for models whose update is not ``loss_fn(model(x), y)``
+        (a sequence-to-sequence model with teacher forcing; a data-parallel process).
+    device : "cpu", "auto", "cuda", torch.device
         ``"auto"``: the GPU if torch can use one, else the CPU.
-    progress : bool
-        Show a tqdm progress bar with the running loss.
-    val_data : (x, y), iterable of (x, y), or None
-        Evaluated with :func:`evaluate` after every epoch.
+    progress : bool or None
+        A tqdm bar; None shows it only in a terminal, never in the book's build.
 
     Returns
     -------
     History
-        ``loss`` and ``grad_norm`` per step, ``epoch_loss`` and ``val_loss`` per epoch,
-        ``seconds``.
+        Per update ``loss`` and ``grad_norm``; per evaluation ``eval_updates`` and
+        ``val_metric``; ``best_update``, ``stopped``, and the budget: ``updates``,
+        ``sequences``, ``cpu_seconds``.
 
     Raises
     ------
-    BackendUnavailableError
-        ``device="cuda"`` without a GPU torch can use.
+    ValueError
+        A budget, a mode or data that make no sense, or no loss function.
     FloatingPointError
         If the loss becomes NaN or infinite.
     """
-    epochs = check_positive_int(epochs, "epochs")
-    check_clip_norm(clip_norm)
+    if clip_norm is not None and not clip_norm > 0:
+        raise ValueError(f"clip_norm must be positive or None, got {clip_norm}")
+    if step_fn is None and loss_fn is None:
+        raise ValueError("fit needs loss_fn= (or a step_fn= that computes its own loss)")
     device = resolve_device(device)
     model.to(device)
+    if optimizer is None and step_fn is None:
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    if _is_pair_of_arrays(data):
+        data = TensorBatches(*data, batch_size, shuffle=shuffle, seed=seed)
 
-    def step(x, y):
+    def step(x: Any, y: Any) -> tuple[float, float]:
         x, y = to_device(x, device), to_device(y, device)
+        if step_fn is not None:
+            out = step_fn(x, y)
+            return out if isinstance(out, tuple) else (float(out), math.nan)
         return train_step(model, loss_fn, optimizer, x, y, clip_norm=clip_norm)
 
-    return run_epochs(
+    evaluate_fn = None
+    if val_data is not None:
+        val = tuple(as_tensors(v) for v in val_data) if _is_pair_of_arrays(val_data) \
+            else val_data
+
+        @torch.no_grad()
+        def evaluate_fn() -> float:
+            was_training = model.training
+            model.eval()
+            try:
+                if metric is not None:
+                    return float(metric(model, val))
+                return evaluate(model, loss_fn, val)
+            finally:
+                model.train(was_training)
+
+    def snapshot() -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    return run_loop(
         step,
-        batches,
+        data,
+        steps=steps,
         epochs=epochs,
-        progress=progress,
-        validate=None if val_data is None else lambda: evaluate(model, loss_fn, val_data),
+        evaluate=evaluate_fn,
+        eval_every=eval_every,
+        mode=mode,
+        patience=patience,
+        min_delta=min_delta,
+        target=target,
+        snapshot=snapshot if (restore_best and val_data is not None) else None,
+        restore=model.load_state_dict,
         before_epoch=model.train,
+        progress=progress,
     )
