@@ -28,7 +28,9 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-__all__ = ["History", "BatchGenerator", "run_loop", "show_progress"]
+from lstmbook._checks import check_positive_int
+
+__all__ = ["History", "Batches", "batch_iterator", "BatchGenerator", "run_loop", "show_progress"]
 
 Batch = tuple[Any, Any]
 #: ``make_batch(update) -> (x, y)``: a fresh batch for every update.
@@ -52,7 +54,8 @@ class History:
         The evaluation with the best metric (``None`` without evaluations); with
         ``restore_best`` the model holds its weights at the end.
     stopped : str
-        Why the run ended: ``"steps"``, ``"epochs"``, ``"patience"`` or ``"target"``.
+        Why the run ended: ``"steps"``, ``"epochs"``, ``"patience"`` or ``"target"``
+        (``"diverged"`` on the history a ``FloatingPointError`` carries).
     updates, sequences : int
         Updates made, and training sequences (examples) seen.
     cpu_seconds, seconds : float
@@ -114,6 +117,62 @@ def _batch_size_of(x: Any) -> int:
         return len(x)
     except TypeError:
         return 1
+
+
+class Batches:
+    """Mini-batches of ``(x, y)`` along axis 0; iterate it once per epoch.
+
+    Each iteration walks through all ``N`` examples in batches of ``batch_size`` (the
+    last one may be smaller), in a fresh random order if ``shuffle``. ``len()`` is the
+    number of batches per epoch. ``x`` and ``y`` are NumPy arrays or torch tensors (or
+    tuples of them sharing axis 0, e.g. ``(x, lengths)``): anything indexed by an array
+    of positions.
+    """
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        seed: int | None = None,
+    ) -> None:
+        n = _batch_size_of(x)
+        if n != _batch_size_of(y):
+            raise ValueError(f"x and y differ in length on axis 0: {n} and {_batch_size_of(y)}")
+        if n == 0:
+            raise ValueError("no examples to batch")
+        self.x, self.y = x, y
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.shuffle = shuffle
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return math.ceil(_batch_size_of(self.x) / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        n = _batch_size_of(self.x)
+        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        for start in range(0, n, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            yield _take(self.x, idx), _take(self.y, idx)
+
+
+def batch_iterator(
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    *,
+    shuffle: bool = True,
+    seed: int | None = None,
+) -> Batches:
+    """Re-iterable mini-batches of ``(x[idx], y[idx])``; see :class:`Batches`."""
+    return Batches(x, y, batch_size, shuffle=shuffle, seed=seed)
+
+
+def _take(v: Any, idx: np.ndarray) -> Any:
+    return tuple(_take(u, idx) for u in v) if isinstance(v, tuple) else v[idx]
 
 
 def _stream(data: Iterable[Batch] | BatchGenerator, epochs: int | None) -> Iterator[Batch | None]:
@@ -222,7 +281,8 @@ def run_loop(
     ValueError
         For a budget or ``mode`` that makes no sense, or data that yields no batch.
     FloatingPointError
-        Raised by ``step`` when the loss becomes NaN or infinite.
+        Raised by ``step`` when the loss becomes NaN or infinite; its ``history``
+        attribute is the record up to the last finite update (``stopped="diverged"``).
     """
     _check_budget(data, steps, epochs)
     if mode not in ("min", "max"):
@@ -279,7 +339,14 @@ def run_loop(
                     before_epoch()
                 continue
             x, y = batch
-            loss, norm = step(x, y)
+            try:
+                loss, norm = step(x, y)
+            except FloatingPointError as err:  # hand the record up to here to the caller
+                history.stopped = "diverged"
+                history.cpu_seconds = time.process_time() - cpu0
+                history.seconds = time.perf_counter() - wall0
+                err.history = history
+                raise
             history.loss.append(float(loss))
             history.grad_norm.append(float(norm))
             history.updates += 1

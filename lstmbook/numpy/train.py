@@ -19,65 +19,15 @@ the loop :func:`lstmbook.torch.train.fit` uses too.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from .._checks import check_positive_int
-from ..training import BatchGenerator, History, run_loop
+from ..training import Batches, BatchGenerator, History, batch_iterator, run_loop
 from .optim import clip_grad_norm, collect_modules
 
 __all__ = ["History", "Batches", "batch_iterator", "train_step", "fit", "evaluate"]
-
-
-class Batches:
-    """Mini-batches of ``(x, y)`` along axis 0; iterate it once per epoch.
-
-    Each iteration walks through all ``N`` examples in batches of ``batch_size`` (the
-    last one may be smaller), in a fresh random order if ``shuffle``. ``len()`` is the
-    number of batches per epoch.
-    """
-
-    def __init__(
-        self,
-        x: np.ndarray,
-        y: np.ndarray,
-        batch_size: int,
-        *,
-        shuffle: bool = True,
-        seed: int | None = None,
-    ) -> None:
-        if len(x) != len(y):
-            raise ValueError(f"x and y differ in length on axis 0: {len(x)} and {len(y)}")
-        if len(x) == 0:
-            raise ValueError("no examples to batch")
-        self.x, self.y = x, y
-        self.batch_size = check_positive_int(batch_size, "batch_size")
-        self.shuffle = shuffle
-        self.rng = np.random.default_rng(seed)
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
-
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        n = len(self.x)
-        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
-        for start in range(0, n, self.batch_size):
-            idx = order[start : start + self.batch_size]
-            yield self.x[idx], self.y[idx]
-
-
-def batch_iterator(
-    x: np.ndarray,
-    y: np.ndarray,
-    batch_size: int,
-    *,
-    shuffle: bool = True,
-    seed: int | None = None,
-) -> Batches:
-    """Re-iterable mini-batches of ``(x[idx], y[idx])``; see :class:`Batches`."""
-    return Batches(x, y, batch_size, shuffle=shuffle, seed=seed)
 
 
 def train_step(

@@ -70,7 +70,8 @@ def forget_bias_(rnn: nn.LSTM, value: float) -> None:
 
 @torch.no_grad()
 def chrono_bias_(rnn: nn.LSTM, t_max: float, generator: torch.Generator | None = None) -> None:
-    """Chrono initialisation (Tallec & Ollivier 2018): ``b_f = log U(1, T_max - 1)``, ``b_i = -b_f``.
+    """Chrono initialisation (Tallec & Ollivier 2018): ``b_f = log U(1, T_max - 1)``,
+    ``b_i = -b_f``.
 
     A unit whose forget gate sits at ``σ(b_f)`` forgets with a time constant of about
     ``1 / (1 - σ(b_f)) ≈ e^{b_f}`` steps, so the units' memories are spread over 1 to

@@ -23,9 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from lstmbook._checks import check_positive_int
 from lstmbook.backends import BackendUnavailableError, backend_status
-from lstmbook.training import BatchGenerator, History, run_loop
+from lstmbook.training import Batches, BatchGenerator, History, run_loop
 
 __all__ = [
     "History",
@@ -180,38 +179,6 @@ def _as_batches(data: Batch | Iterable[Batch]) -> Iterable[Batch]:
     return [tuple(as_tensors(d) for d in data)] if _is_pair_of_arrays(data) else data
 
 
-class TensorBatches:
-    """Shuffled mini-batches of tensors ``(x, y)`` along axis 0; one pass is one epoch.
-
-    ``x`` may be a tuple of tensors that share axis 0 (e.g. ``(x, lengths)``).
-    """
-
-    def __init__(self, x: Any, y: Any, batch_size: int, *, shuffle: bool = True,
-                 seed: int | None = None) -> None:
-        self.x, self.y = as_tensors(x), as_tensors(y)
-        n = len(self.x[0] if isinstance(self.x, tuple) else self.x)
-        if len(self.y) != n:
-            raise ValueError(f"x and y differ in length on axis 0: {n} and {len(self.y)}")
-        if n == 0:
-            raise ValueError("no examples to train on")
-        self.n, self.batch_size = n, check_positive_int(batch_size, "batch_size")
-        self.shuffle, self.generator = shuffle, torch.Generator().manual_seed(
-            0 if seed is None else int(seed))
-
-    def __len__(self) -> int:
-        return math.ceil(self.n / self.batch_size)
-
-    def _take(self, v: Any, idx: torch.Tensor) -> Any:
-        return tuple(self._take(u, idx) for u in v) if isinstance(v, tuple) else v[idx]
-
-    def __iter__(self):
-        order = torch.randperm(self.n, generator=self.generator) if self.shuffle else \
-            torch.arange(self.n)
-        for start in range(0, self.n, self.batch_size):
-            idx = order[start : start + self.batch_size]
-            yield self._take(self.x, idx), self._take(self.y, idx)
-
-
 def _is_pair_of_arrays(data: Any) -> bool:
     return (isinstance(data, tuple) and len(data) == 2 and all(
         isinstance(d, (np.ndarray, torch.Tensor)) or (
@@ -311,7 +278,8 @@ def fit(
     if optimizer is None and step_fn is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     if _is_pair_of_arrays(data):
-        data = TensorBatches(*data, batch_size, shuffle=shuffle, seed=seed)
+        data = Batches(as_tensors(data[0]), as_tensors(data[1]), batch_size, shuffle=shuffle,
+                       seed=seed)
 
     def step(x: Any, y: Any) -> tuple[float, float]:
         x, y = to_device(x, device), to_device(y, device)
