@@ -101,9 +101,11 @@ def test_a_non_editable_install_loads_the_shipped_files(tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
+    # pip run by the new environment's python installs there, and leaves the checkout's
+    # own (editable) install alone: "outside environment", it is not uninstalled
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-         "--no-index", "--quiet", "--prefix", str(env_dir), str(src)],
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+         "--no-index", "--quiet", str(src)],
         capture_output=True, text=True, env={**os.environ, "PIP_NO_INPUT": "1"},
     )
     assert build.returncode == 0, build.stderr[-2000:]
@@ -119,3 +121,6 @@ def test_a_non_editable_install_loads_the_shipped_files(tmp_path):
                                          if k != "PYTHONPATH"})
     assert run.returncode == 0, run.stderr[-2000:]
     assert int(run.stdout) == len(artifacts.records())
+    import lstmbook as here
+
+    assert Path(here.__file__).resolve().parent == ROOT / "lstmbook"  # still the checkout's
