@@ -219,5 +219,7 @@ def test_divergence_stops_with_floating_point_error():
     net = RecurrentNet("rnn", 1, 2, 1)
     x, y = regression_data(8)
     y[:] = np.nan
-    with pytest.raises(FloatingPointError, match="diverged"):
+    with pytest.raises(FloatingPointError, match="diverged") as err:
         fit(net, (x, y), loss_fn=nn.MSELoss(), epochs=1)
+    history = err.value.history  # the record up to the last finite update
+    assert history.stopped == "diverged" and history.updates == len(history.loss) == 0

@@ -179,6 +179,21 @@ def _as_batches(data: Batch | Iterable[Batch]) -> Iterable[Batch]:
     return [tuple(as_tensors(d) for d in data)] if _is_pair_of_arrays(data) else data
 
 
+def _check_finite(pair: tuple[Any, Any], what: str) -> None:
+    """Refuse NaN or infinity in floating inputs or targets, naming where (before training
+    turns them into a 'diverged' loss)."""
+    for part, v in zip(("x", "y"), pair, strict=True):
+        for k, arr in enumerate(v if isinstance(v, tuple) else (v,)):
+            t = torch.as_tensor(arr)
+            if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+                bad = int((~torch.isfinite(t)).sum())
+                where = part if not isinstance(v, tuple) else f"{part}[{k}]"
+                raise ValueError(
+                    f"{what}: {where} holds {bad} NaN or infinite values of {t.numel()}; "
+                    "fill or drop them before training (see lstmbook.imputation)"
+                )
+
+
 def _is_pair_of_arrays(data: Any) -> bool:
     return (isinstance(data, tuple) and len(data) == 2 and all(
         isinstance(d, (np.ndarray, torch.Tensor)) or (
@@ -278,8 +293,11 @@ def fit(
     if optimizer is None and step_fn is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     if _is_pair_of_arrays(data):
+        _check_finite(data, "the training data")
         data = Batches(as_tensors(data[0]), as_tensors(data[1]), batch_size, shuffle=shuffle,
                        seed=seed)
+    if val_data is not None and _is_pair_of_arrays(val_data):
+        _check_finite(val_data, "val_data")
 
     def step(x: Any, y: Any) -> tuple[float, float]:
         x, y = to_device(x, device), to_device(y, device)
