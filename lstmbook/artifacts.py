@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime
 import json
 import platform
-import shlex
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -129,7 +128,7 @@ def _commit() -> str | None:
             ["git", *a], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True
         ).stdout.strip()
         head = run("rev-parse", "--short", "HEAD")
-        return head + ("+dirty" if run("status", "--porcelain", "--", "lstmbook") else "")
+        return head + ("+dirty" if run("status", "--porcelain", "--", ":/lstmbook") else "")
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -255,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
               "lstmbook (the scripts are not installed with the package)", file=sys.stderr)
         return 2
     print(f"$ {entry['command']}", flush=True)
-    return subprocess.call(shlex.split(entry["command"]), cwd=repo)
+    # through the shell: commands may set variables first (OMP_NUM_THREADS=1 python ...)
+    return subprocess.call(entry["command"], shell=True, cwd=repo)  # noqa: S602
 
 
 if __name__ == "__main__":
