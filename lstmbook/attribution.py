@@ -4,7 +4,9 @@ Every method here explains one scalar, ``f(x) = model(x)[b, k]`` (output ``k`` o
 ``b``: a regression output, or the logit of a class), by a score per input value. They work
 on any NumPy model with ``forward(x) -> (B, O)`` and ``backward(grad_y) -> ∂/∂x``, such as
 :class:`lstmbook.numpy.SequenceRegressor`: the hand-written backward pass of
-:mod:`lstmbook.numpy` gives the input gradient directly, no autograd needed.
+:mod:`lstmbook.numpy` gives the input gradient directly, no autograd needed. A trained
+PyTorch :class:`~lstmbook.torch.models.RecurrentNet` becomes one with
+:func:`lstmbook.torch.convert.recurrent_net_to_numpy`.
 
 * :func:`gradient_x_input` -- ``x ⊙ ∂f/∂x`` (one backward pass);
 * :func:`integrated_gradients` -- Sundararajan et al. (2017): ``(x - x') ⊙`` the gradient

@@ -251,7 +251,12 @@ def coverage(y_true, lower, upper, axis: int | None = None) -> float | np.ndarra
 
 
 def mean_and_spread(values) -> tuple[float, float]:
-    """Mean and sample standard deviation (ddof=1) of results over seeds."""
+    """Mean and sample standard deviation (ddof=1) of results over seeds -- the book's one
+    summary of repeated runs (the FAQ and application pages, :mod:`lstmbook.plots.faq`).
+
+    A single value has no spread: it raises ``ValueError`` rather than report 0, which
+    would read as "no variation between seeds"; a caller with one run prints it alone.
+    """
     v = np.asarray(values, dtype=float).reshape(-1)
     if v.size < 2:
         raise ValueError(f"need at least 2 results for a spread, got {v.size}")

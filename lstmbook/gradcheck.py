@@ -111,7 +111,7 @@ def gradcheck(
     """
     missing = set(wrt) - set(analytic)
     if missing:
-        raise KeyError(f"no analytic gradient given for {sorted(missing)}")
+        raise ValueError(f"no analytic gradient given for {sorted(missing)}")
     errors = {}
     for name, x in wrt.items():
         numeric = numerical_gradient(f, x, eps)

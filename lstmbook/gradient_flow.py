@@ -4,8 +4,6 @@ The claim "an LSTM keeps gradients alive where a plain RNN loses them" is a stat
 about ``∂L/∂x_t`` as the distance ``T - t`` between the input and the loss grows. This
 module measures it:
 
-- :class:`ElmanRNN`, the plain ``tanh`` recurrent network (Elman, 1990) with a
-  hand-written backward pass, laid out like ``torch.nn.RNN`` -- the baseline;
 - :func:`input_gradient_norms`, ``‖∂L/∂x_t‖`` for every ``t`` with ``L`` read off the last
   hidden state, for any layer of :mod:`lstmbook.numpy` (their own backward passes);
 - :func:`autograd_input_gradient_norms`, the same for any step function written with
@@ -18,189 +16,17 @@ module measures it:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ._checks import check_positive_int, check_supported_dtype
-
 __all__ = [
-    "ElmanRNN",
     "input_gradient_norms",
     "autograd_input_gradient_norms",
     "cell_path_gain",
     "per_step_factor",
 ]
-
-
-class ElmanRNN:
-    """A one-layer ``tanh`` RNN in NumPy, like ``torch.nn.RNN``, with hand-written BPTT.
-
-    .. code-block:: text
-
-        h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
-
-    Parameters
-    ----------
-    input_size, hidden_size : int
-        ``I`` and ``H``.
-    nonlinearity : {"tanh", "relu"}
-    dtype : float32 or float64
-    seed : int, optional
-        Seed for ``np.random.default_rng``; every parameter is U(-1/√H, 1/√H), as in
-        PyTorch.
-
-    Attributes
-    ----------
-    params : dict
-        ``weight_ih_l0`` (H, I), ``weight_hh_l0`` (H, H), ``bias_ih_l0``, ``bias_hh_l0``
-        (H,): the names of ``torch.nn.RNN``, so ``state_dict()`` loads into it.
-    grads : dict
-        Same keys; overwritten by :meth:`backward`.
-    grad_h_0 : ndarray (1, B, H)
-        ∂L/∂h_0 after :meth:`backward`.
-    """
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        *,
-        nonlinearity: str = "tanh",
-        dtype: Any = np.float64,
-        seed: int | None = None,
-    ) -> None:
-        self.input_size = check_positive_int(input_size, "ElmanRNN input_size")
-        self.hidden_size = check_positive_int(hidden_size, "ElmanRNN hidden_size")
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        self.nonlinearity = nonlinearity
-        self.dtype = check_supported_dtype(dtype, "ElmanRNN dtype")
-        I, H = self.input_size, self.hidden_size
-        rng = np.random.default_rng(seed)
-        k = 1.0 / math.sqrt(H)
-        shapes = {
-            "weight_ih_l0": (H, I),
-            "weight_hh_l0": (H, H),
-            "bias_ih_l0": (H,),
-            "bias_hh_l0": (H,),
-        }
-        self.params = {n: rng.uniform(-k, k, size=s).astype(self.dtype) for n, s in shapes.items()}
-        self.grads = {n: np.zeros_like(v) for n, v in self.params.items()}
-        self.grad_h_0: np.ndarray | None = None
-        self._cache: dict[str, np.ndarray] | None = None
-
-    def __repr__(self) -> str:
-        return (
-            f"ElmanRNN({self.input_size}, {self.hidden_size}, "
-            f"nonlinearity={self.nonlinearity!r}, dtype={self.dtype.name})"
-        )
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of the parameters (``torch.nn.RNN`` names)."""
-        return {k: v.copy() for k, v in self.params.items()}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Copy parameters in (arrays or tensors, same keys and shapes)."""
-        if set(state_dict) != set(self.params):
-            raise KeyError(
-                f"ElmanRNN.load_state_dict: expected keys {sorted(self.params)}, "
-                f"got {sorted(state_dict)}"
-            )
-        values = {}
-        for k, v in state_dict.items():
-            v = v.detach().cpu().numpy() if hasattr(v, "detach") else np.asarray(v)
-            if v.shape != self.params[k].shape:
-                raise ValueError(
-                    f"ElmanRNN.load_state_dict[{k!r}]: expected shape "
-                    f"{self.params[k].shape}, got {v.shape}"
-                )
-            values[k] = v
-        for k, v in values.items():
-            self.params[k][...] = v
-
-    def _act(self, a: np.ndarray) -> np.ndarray:
-        return np.tanh(a) if self.nonlinearity == "tanh" else np.maximum(a, 0.0)
-
-    def _act_grad(self, h: np.ndarray) -> np.ndarray:
-        return 1.0 - h * h if self.nonlinearity == "tanh" else (h > 0).astype(h.dtype)
-
-    def forward(self, x: Any, h0: Any = None) -> tuple[np.ndarray, np.ndarray]:
-        """Run the sequence.
-
-        Parameters
-        ----------
-        x : ndarray (T, B, I), time-major
-        h0 : ndarray (1, B, H), optional (zeros)
-
-        Returns
-        -------
-        output : ndarray (T, B, H)
-        h_n : ndarray (1, B, H)
-        """
-        x = np.asarray(x)
-        if x.ndim != 3 or x.shape[-1] != self.input_size or 0 in x.shape:
-            raise ValueError(
-                f"ElmanRNN input: expected (T, B, I) with I={self.input_size}, got {x.shape}"
-            )
-        if x.dtype != self.dtype:
-            raise TypeError(
-                f"ElmanRNN input: dtype {x.dtype} differs from the weights' {self.dtype}"
-            )
-        T, B, _ = x.shape
-        H, p = self.hidden_size, self.params
-        h_prev = np.zeros((B, H), self.dtype) if h0 is None else np.asarray(h0)[0]
-        if h_prev.shape != (B, H):
-            raise ValueError(f"ElmanRNN h0: expected (1, {B}, {H}), got {np.shape(h0)}")
-        pre = x @ p["weight_ih_l0"].T + p["bias_ih_l0"] + p["bias_hh_l0"]  # (T, B, H)
-        hs = np.empty((T + 1, B, H), self.dtype)
-        hs[0] = h_prev
-        for t in range(T):
-            hs[t + 1] = self._act(pre[t] + hs[t] @ p["weight_hh_l0"].T)
-        self._cache = {"x": x, "hs": hs}
-        return hs[1:].copy(), hs[-1:].copy()
-
-    __call__ = forward
-
-    def backward(self, grad_output: Any, grad_h_n: Any = None) -> np.ndarray:
-        """Backpropagation through time.
-
-        Parameters
-        ----------
-        grad_output : ndarray (T, B, H)
-        grad_h_n : ndarray (1, B, H), optional
-
-        Returns
-        -------
-        grad_x : ndarray (T, B, I)
-            Also fills :attr:`grads` and :attr:`grad_h_0`.
-        """
-        if self._cache is None:
-            raise RuntimeError("ElmanRNN.backward called before forward")
-        x, hs = self._cache["x"], self._cache["hs"]
-        T, B, _ = x.shape
-        dout = np.asarray(grad_output)
-        if dout.shape != (T, B, self.hidden_size):
-            raise ValueError(
-                f"ElmanRNN grad_output: expected {(T, B, self.hidden_size)}, got {dout.shape}"
-            )
-        w_hh = self.params["weight_hh_l0"]
-        dh_next = np.zeros((B, self.hidden_size), self.dtype)
-        if grad_h_n is not None:
-            dh_next = dh_next + np.asarray(grad_h_n)[0]
-        da = np.empty((T, B, self.hidden_size), self.dtype)
-        for t in reversed(range(T)):
-            da[t] = (dout[t] + dh_next) * self._act_grad(hs[t + 1])  # through the non-linearity
-            dh_next = da[t] @ w_hh  # to h_{t-1}: the recurrent Jacobian
-        da2 = da.reshape(T * B, -1)
-        self.grads["weight_ih_l0"] = da2.T @ x.reshape(T * B, -1)
-        self.grads["weight_hh_l0"] = da2.T @ hs[:-1].reshape(T * B, -1)
-        self.grads["bias_ih_l0"] = da2.sum(axis=0)
-        self.grads["bias_hh_l0"] = self.grads["bias_ih_l0"].copy()
-        self.grad_h_0 = dh_next[None]
-        return da @ self.params["weight_ih_l0"]
 
 
 def input_gradient_norms(model: Any, x: Any, state: Any = None) -> np.ndarray:
@@ -211,7 +37,7 @@ def input_gradient_norms(model: Any, x: Any, state: Any = None) -> np.ndarray:
     model
         A time-major layer with ``forward(x[, state])`` returning ``(output, ...)`` and
         ``backward(grad_output)`` returning ``∂L/∂x``: :class:`lstmbook.numpy.LSTM`,
-        :class:`ElmanRNN`, and the layers of :mod:`lstmbook.numpy.variants`.
+        :class:`lstmbook.numpy.ElmanRNN`, and the layers of :mod:`lstmbook.numpy.variants`.
     x : ndarray (T, B, I)
     state : optional
         Passed on to ``forward``.

@@ -95,6 +95,18 @@ def _as_numpy(v: Any) -> np.ndarray:
     return np.asarray(v)
 
 
+def _require(p: Mapping[str, Any], names: Sequence[str], layout: str) -> None:
+    """``ValueError`` naming what is missing, unless ``p`` holds every key of ``names``."""
+    missing = [k for k in names if k not in p]
+    if missing:
+        raise ValueError(
+            f"expected the {layout} weights {list(names)}, missing {missing}; got keys {sorted(p)}"
+        )
+
+
+_CONCAT_KEYS = tuple(f"{w}_{n}" for w in "Wb" for n in _CONCAT_NAMES.values())
+
+
 def _check_order(order: str) -> str:
     if not isinstance(order, str) or sorted(order) != sorted("ifgo"):
         raise ValueError(
@@ -117,7 +129,7 @@ def _torch_arrays(
     """``weight_ih, weight_hh, bias_ih, bias_hh`` of one layer (zero biases if absent)."""
     w_ih, w_hh = _get(sd, "weight_ih", layer), _get(sd, "weight_hh", layer)
     if w_ih is None or w_hh is None:
-        raise KeyError(
+        raise ValueError(
             f"expected PyTorch LSTM weights 'weight_ih[_l{layer}]' and 'weight_hh[_l{layer}]', "
             f"got keys {sorted(sd)}"
         )
@@ -234,6 +246,7 @@ def concat_to_torch(p: Mapping[str, Any], *, suffix: str = "_l0") -> dict[str, n
         ``weight_ih`` (4H, I), ``weight_hh`` (4H, H), ``bias_ih`` (4H,) holding the biases,
         ``bias_hh`` (4H,) zeros (the split of the bias is not recoverable; the sum is).
     """
+    _require(p, _CONCAT_KEYS, "concatenated")
     mats = {g: _as_numpy(p[f"W_{n}"]) for g, n in _CONCAT_NAMES.items()}
     H = mats["i"].shape[0]
     for g, m in mats.items():
@@ -293,6 +306,7 @@ def wrh_to_torch(
     -------
     dict in PyTorch's layout, gate order i, f, g, o.
     """
+    _require(p, ("W", "R"), "W x + R h")
     W, R = _as_numpy(p["W"]), _as_numpy(p["R"])
     zeros = np.zeros(R.shape[0], dtype=R.dtype)
     Wb = _as_numpy(p["Wb"]) if "Wb" in p else zeros
@@ -323,6 +337,7 @@ def torch_to_onnx(sd: Mapping[str, Any], *, layer: int = 0) -> dict[str, np.ndar
 def onnx_to_torch(p: Mapping[str, Any], *, suffix: str = "_l0") -> dict[str, np.ndarray]:
     """Inverse of :func:`torch_to_onnx`: ``W`` (1, 4H, I), ``R`` (1, 4H, H), optional
     ``B`` (1, 8H) -> PyTorch layout."""
+    _require(p, ("W", "R"), "ONNX")
     W, R = _as_numpy(p["W"]), _as_numpy(p["R"])
     if W.ndim != 3 or R.ndim != 3 or W.shape[0] != 1 or R.shape[0] != 1:
         raise ValueError(
@@ -362,6 +377,7 @@ def keras_to_torch(p: Mapping[str, Any], *, suffix: str = "_l0") -> dict[str, np
     """Inverse of :func:`torch_to_keras`; ``p`` holds ``kernel`` (I, 4H),
     ``recurrent_kernel`` (H, 4H) and optionally ``bias`` (4H,), which goes to ``bias_ih``
     (``bias_hh`` is zero)."""
+    _require(p, ("kernel", "recurrent_kernel"), "Keras")
     K, RK = _as_numpy(p["kernel"]), _as_numpy(p["recurrent_kernel"])
     if K.ndim != 2 or RK.ndim != 2 or RK.shape[1] != 4 * RK.shape[0] or K.shape[1] != RK.shape[1]:
         raise ValueError(
@@ -420,6 +436,7 @@ def lstm_step_concat(
     -------
     h, c : ndarray (B, H)
     """
+    _require(p, _CONCAT_KEYS, "concatenated")
     z = np.concatenate([_as_numpy(h_prev), _as_numpy(x)], axis=-1)  # [h_{t-1}, x_t]
     i = _sigmoid(z @ p["W_i"].T + p["b_i"])
     f = _sigmoid(z @ p["W_f"].T + p["b_f"])
@@ -446,6 +463,7 @@ def lstm_step_wrh(
     -------
     h, c : ndarray (B, H)
     """
+    _require(p, ("W", "R"), "W x + R h")
     a = _as_numpy(x) @ _as_numpy(p["W"]).T + _as_numpy(h_prev) @ _as_numpy(p["R"]).T
     a = a + (_as_numpy(p["Wb"]) if "Wb" in p else 0.0) + (_as_numpy(p["Rb"]) if "Rb" in p else 0.0)
     blocks = split_gates(a, order, axis=-1)
@@ -458,6 +476,7 @@ def lstm_step_onnx(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One step from the ONNX operator's ``W`` (1, 4H, I), ``R`` (1, 4H, H), ``B`` (1, 8H),
     gate order i, o, f, c: ``x`` (B, I), states (B, H) -> ``h, c`` (B, H)."""
+    _require(p, ("W", "R"), "ONNX")
     wrh = {"W": _as_numpy(p["W"])[0], "R": _as_numpy(p["R"])[0]}
     if "B" in p:
         wrh["Wb"], wrh["Rb"] = np.split(_as_numpy(p["B"])[0], 2)
@@ -469,6 +488,7 @@ def lstm_step_keras(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One step with Keras's row-vector layout: ``x @ kernel + h @ recurrent_kernel + bias``,
     gate order i, f, c, o: ``x`` (B, I), states (B, H) -> ``h, c`` (B, H)."""
+    _require(p, ("kernel", "recurrent_kernel"), "Keras")
     kernel, recurrent_kernel = _as_numpy(p["kernel"]), _as_numpy(p["recurrent_kernel"])
     a = _as_numpy(x) @ kernel + _as_numpy(h_prev) @ recurrent_kernel
     if "bias" in p:
@@ -524,7 +544,7 @@ def _hidden_size(p: Mapping[str, Any]) -> int:
             if k in p:
                 a = _as_numpy(p[k])
                 return a.shape[-1] if key == "R" else a.shape[0] // rows
-    raise KeyError(f"cannot tell the hidden size from keys {sorted(p)}")
+    raise ValueError(f"cannot tell the hidden size from keys {sorted(p)}")
 
 
 # --------------------------------------------------------------- the order of evaluation
@@ -580,6 +600,7 @@ def lstm_step_in_order(
     """
     if sorted(order) != sorted(STEP_EQUATIONS):
         raise ValueError(f"order must be a permutation of {list(STEP_EQUATIONS)}, got {order}")
+    _require(p, _CONCAT_KEYS, "concatenated")
     values: dict[str, Any] = {
         "x": _as_numpy(x),
         "h_prev": _as_numpy(h_prev),

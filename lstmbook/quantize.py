@@ -176,7 +176,10 @@ def from_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, QuantizedTensor |
         if k.endswith(".q"):
             base = k[:-2]
             if f"{base}.scale" not in arrays:
-                raise KeyError(f"from_arrays: {k!r} has no matching {base + '.scale'!r}")
+                raise ValueError(
+                    f"from_arrays: {k!r} has no matching {base + '.scale'!r}: int8 codes need "
+                    "their scales (save both with to_arrays)"
+                )
             q = np.asarray(v)
             if q.dtype != np.int8:
                 raise TypeError(f"from_arrays: {k!r} must be int8, got {q.dtype}")

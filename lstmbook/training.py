@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # not tqdm.auto: it warns on import in Jupyter without ipywidgets
 
 from lstmbook._checks import check_positive_int
 

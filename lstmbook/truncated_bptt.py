@@ -24,7 +24,10 @@ __all__ = ["run_truncated", "saved_tensor_bytes", "detach_state"]
 
 
 def detach_state(state: Any) -> Any:
-    """Detach a tensor or a tuple of tensors (the ``(h, c)`` of an LSTM) from the graph."""
+    """Detach a tensor or a tuple of tensors (the ``(h, c)`` of an LSTM) from the graph;
+    ``None`` (no state yet: the zero state) stays ``None``."""
+    if state is None:
+        return None
     if isinstance(state, tuple):
         return tuple(s.detach() for s in state)
     return state.detach()

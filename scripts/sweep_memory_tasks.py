@@ -1,16 +1,19 @@
 """Success rate of an RNN, an LSTM and a GRU on two memory tasks against sequence length.
 
-For the Background chapter (book/background/index.ipynb), which loads the result and plots
-it. Every (task, T, model, seed) is trained by lstmbook.torch.memory.train_memory_task on
-fresh batches, stops early once the validation accuracy reaches the threshold, and is
-scored on a held-out test set. PyTorch on one CPU thread, deterministic seeds.
+For the Background chapter (book/background/index.ipynb), which loads the result
+(``lstmbook.artifacts.load("background/memory_sweep")``) and plots it. Every (task, T,
+model, seed) is trained by lstmbook.torch.memory.train_memory_task (a RecurrentNet trained
+by lstmbook.torch.train.fit on fresh batches), stops early once the validation accuracy
+reaches the threshold, and is scored on a held-out test set. PyTorch on one CPU thread,
+deterministic seeds.
 
-    OMP_NUM_THREADS=1 python scripts/sweep_memory_tasks.py            # the book's run
-    # or one process per task and model, then: --merge part1.json part2.json ...
+    python scripts/sweep_memory_tasks.py            # the book's run: writes the artifact
+    # or one process per task and model (each with --out), then: --merge part1.json ...
     python scripts/sweep_memory_tasks.py --lengths 10 20 --seeds 0 --steps 200 --out /tmp/x.json
 
 The result is a JSON file: the settings, one record per run (task, T, model, seed,
-accuracy, solved, updates, cpu_seconds) and the total CPU time.
+accuracy, solved, updates, cpu_seconds) and the total CPU time. Without --out it is the
+shipped artifact ``background/memory_sweep``, written with its registry entry.
 """
 
 from __future__ import annotations
@@ -19,15 +22,20 @@ import argparse
 import json
 import os
 import platform
+import shlex
+import sys
 import time
 from pathlib import Path
 
 import torch
 
+from lstmbook import artifacts
 from lstmbook.torch.memory import train_memory_task
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = ROOT / "book" / "background" / "results" / "memory_sweep.json"
+ARTIFACT = "background/memory_sweep"
+SCRIPT = "scripts/sweep_memory_tasks.py"
+#: The command that regenerates the shipped artifact (the script sets one thread itself).
+COMMAND = f"python {SCRIPT}"
 
 #: Accuracy that counts as solving each task (adding: answers within 0.04 of the sum).
 THRESHOLDS = {"adding": 0.8, "recall": 0.9}
@@ -50,13 +58,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-2)
     p.add_argument("--clip", type=float, default=1.0)
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"write the result here instead of the shipped artifact {ARTIFACT!r}",
+    )
     p.add_argument(
         "--merge",
         nargs="+",
         type=Path,
         default=None,
-        help="instead of training, merge these partial results into --out",
+        help="instead of training, merge these partial results (into --out, or the artifact)",
     )
     p.add_argument("--resume", action="store_true", help="skip runs already in --out")
     return p.parse_args(argv)
@@ -71,10 +84,10 @@ def model_of(name: str, default_bias: float) -> tuple[str, float | None]:
 
 def run_one(args: argparse.Namespace, task: str, name: str, T: int, seed: int) -> dict:
     start = time.process_time()
-    kind, forget_bias = model_of(name, args.forget_bias)
+    cell, forget_bias = model_of(name, args.forget_bias)
     r = train_memory_task(
         task,
-        kind,
+        cell,
         T,
         seed=seed,
         hidden_size=args.hidden,
@@ -92,13 +105,44 @@ def run_one(args: argparse.Namespace, task: str, name: str, T: int, seed: int) -
         "seed": seed,
         "accuracy": round(r.accuracy, 4),
         "solved": bool(r.solved),
-        "updates": r.steps,
+        "updates": r.history.updates,
         "cpu_seconds": round(time.process_time() - start, 2),
-        "val_accuracy": [[s, round(a, 4)] for s, a in r.val_accuracy],
+        "val_accuracy": [
+            [s, round(a, 4)]
+            for s, a in zip(r.history.eval_updates, r.history.val_metric, strict=True)
+        ],
     }
 
 
-def merge(paths: list[Path], out: Path) -> None:
+def budget_and_metrics(result: dict) -> dict:
+    """The registry entry's ``updates``, ``cpu_seconds`` and ``metrics`` of a result."""
+    records = result["records"]
+    solved = {
+        f"{task}/{model}": sum(
+            r["solved"] for r in records if (r["task"], r["model"]) == (task, model)
+        )
+        for task in result["settings"]["tasks"]
+        for model in result["settings"]["kinds"]
+    }
+    return {
+        "updates": sum(r["updates"] for r in records),
+        "cpu_seconds": result["total_cpu_seconds"],
+        "metrics": {"runs": len(records), "complete": result["complete"], "runs_solved": solved},
+    }
+
+
+def save(result: dict, out: Path | None, command: str) -> Path:
+    """Write ``result`` to ``out``, or (``out`` None) as the shipped artifact with its entry."""
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1) + "\n")
+        return out
+    return artifacts.save(
+        ARTIFACT, result, script=SCRIPT, command=command, **budget_and_metrics(result)
+    )
+
+
+def merge(paths: list[Path], out: Path | None) -> None:
     """Join partial results (e.g. one process per model) into one file."""
     parts = [json.loads(p.read_text()) for p in paths]
     result = parts[0]
@@ -110,16 +154,18 @@ def merge(paths: list[Path], out: Path) -> None:
     result["records"] = [r for p in parts for r in p["records"]]
     result["total_cpu_seconds"] = round(sum(p["total_cpu_seconds"] for p in parts), 1)
     result["complete"] = all(p["complete"] for p in parts)
-    out.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"merged {len(paths)} files into {out} ({len(result['records'])} runs)")
+    written = save(result, out, COMMAND)
+    print(f"merged {len(paths)} files into {written} ({len(result['records'])} runs)")
 
 
-def write(args: argparse.Namespace, records: list[dict], cpu: float, complete: bool) -> None:
+def write(
+    args: argparse.Namespace, records: list[dict], cpu: float, complete: bool, command: str
+) -> Path:
     """Write the result file (after every run, so an interrupted sweep can --resume)."""
     settings = {k: v for k, v in vars(args).items() if k not in ("out", "merge", "resume")}
     settings |= {"thresholds": THRESHOLDS, "optimizer": "Adam", "eval_every": 100, "n_test": 1000}
     result = {
-        "script": "scripts/sweep_memory_tasks.py",
+        "script": SCRIPT,
         "settings": settings,
         "machine": {
             "torch": torch.__version__,
@@ -131,19 +177,21 @@ def write(args: argparse.Namespace, records: list[dict], cpu: float, complete: b
         "total_cpu_seconds": round(cpu, 1),
         "records": records,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    return save(result, args.out, command)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    given = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume"]
+    command = shlex.join(["python", SCRIPT, *given])
     if args.merge:
         return merge(args.merge, args.out)
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     records, cpu = [], 0.0
-    if args.resume and args.out.exists():
-        old = json.loads(args.out.read_text())
+    previous = (args.out or artifacts.path(ARTIFACT)) if args.resume else None
+    if previous is not None and previous.exists():
+        old = json.loads(previous.read_text())
         records, cpu = old["records"], old["total_cpu_seconds"]
     done = {(r["task"], r["T"], r["model"], r["seed"]) for r in records}
     for task in args.tasks:
@@ -155,15 +203,15 @@ def main(argv=None) -> None:
                     rec = run_one(args, task, name, T, seed)
                     records.append(rec)
                     cpu += rec["cpu_seconds"]
-                    write(args, records, cpu, complete=False)
+                    write(args, records, cpu, False, command)
                     print(
                         f"{task:7s} T={T:4d} {name:7s} seed {seed}: accuracy "
                         f"{rec['accuracy']:.3f} after {rec['updates']:5d} updates, "
                         f"{rec['cpu_seconds']:6.1f} s CPU",
                         flush=True,
                     )
-    write(args, records, cpu, complete=True)
-    print(f"wrote {args.out} ({len(records)} runs, {cpu:.1f} s CPU)")
+    written = write(args, records, cpu, True, command)
+    print(f"wrote {written} ({len(records)} runs, {cpu:.1f} s CPU)")
 
 
 if __name__ == "__main__":

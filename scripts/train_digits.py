@@ -8,45 +8,52 @@ Three parts, each its own process if wanted (``--parts rows pixels generator``):
 * ``pixels`` -- read pixel by pixel (64 steps of 1 pixel): LSTM and tanh RNN;
 * ``generator`` -- the class-conditioned row-by-row generator.
 
-Classifiers: Adam, random minibatches of 64, gradient norm clipped to 1, the checkpoint
-with the best accuracy on a stratified validation split (15 % of the training split);
-the test split is never used for a choice. The generator: a fixed number of epochs on the
-whole training split. Seeds 0, 1, 2. One CPU thread. Writes, under
-``book/applications/weights/``:
+Classifiers: ``lstmbook.torch.train.fit`` with Adam on random minibatches of 64 (drawn with
+replacement, :func:`random_batches`), gradient norm clipped to 1, the checkpoint with the
+best accuracy on a stratified validation split (15 % of the training split) restored; the
+test split is never used for a choice. The generator: ``fit`` for a fixed number of epochs
+on the whole training split. Seeds 0, 1, 2. One CPU thread. Writes, with
+``lstmbook.artifacts.save`` (the file and its registry entry, in ``lstmbook/shipped/digits/``):
 
-* ``digits_<part>.npz`` -- the weights in float16 (:func:`weights_to_arrays`), named
-  ``<reading>.<model>.seed<k>.<parameter>`` or ``generator.seed<k>.<parameter>``;
-* ``digits_<part>.json`` -- configuration, parameter counts, CPU seconds, validation
+* ``digits/<part>`` -- the weights in float16, named ``<reading>.<model>.seed<k>.<parameter>``
+  or ``generator.seed<k>.<parameter>`` (load one with
+  ``lstmbook.io.load_into(model, arrays, prefix="rows.lstm.seed0.")``);
+* ``digits/<part>_runs`` -- configuration, parameter counts, CPU seconds, validation
   curves and the float32 test accuracy (or bits per pixel) of each run, for the record.
 
 Run from the repository root: ``python scripts/train_digits.py`` (about 8 minutes of CPU
-in all); ``--quick`` trains a few steps of one seed, to try the script.
+in all), or one part: ``python scripts/train_digits.py --parts rows``; ``--quick`` trains a
+few steps of one seed into ``/tmp/digits_quick``, to try the script.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
+from lstmbook import artifacts
 from lstmbook.data.digits import as_pixels, as_rows, digit_split, validation_split
-from lstmbook.io import save_weights
+from lstmbook.io import save_weights, state_arrays
 from lstmbook.torch.digit_models import (
     RowGenerator,
     build_classifier,
-    fit_generator,
-    fit_with_validation,
     generator_bits_per_pixel,
-    parameter_count,
+    generator_data,
+    pixel_cross_entropy,
     predict,
+    random_batches,
     sigmoid_bce,
-    weights_to_arrays,
 )
+from lstmbook.torch.digits import accuracy
+from lstmbook.torch.models import parameter_count
+from lstmbook.torch.train import fit
 
+SCRIPT = "scripts/train_digits.py"
 SEEDS = (0, 1, 2)
 #: Which models each reading trains, and how: (model id, loss, learning rate).
 RUNS = {
@@ -59,8 +66,7 @@ STEPS = {"rows": 1500, "pixels": 3000}
 EVAL_EVERY = {"rows": 100, "pixels": 200}
 GENERATOR = {"hidden_size": 96, "epochs": 80, "lr": 3e-3, "batch_size": 64}
 READINGS = {"rows": (as_rows, 8, 8), "pixels": (as_pixels, 1, 64)}
-
-OUT = Path(__file__).resolve().parents[1] / "book" / "applications" / "weights"
+BATCH_SIZE = 64
 
 
 def classifier_for(model_id: str, reading: str, seed: int) -> torch.nn.Module:
@@ -78,23 +84,31 @@ def train_classifiers(reading: str, seeds, steps: int) -> tuple[dict, dict]:
     for model_id, loss, lr in RUNS[reading]:
         for seed in seeds:
             model = classifier_for(model_id, reading, seed)
-            t0 = time.process_time()
-            hist = fit_with_validation(
-                model, (read(xf), yf), (read(xv), yv), steps=steps,
-                eval_every=EVAL_EVERY[reading], lr=lr, seed=seed,
-                loss_fn=sigmoid_bce if loss == "sigmoid" else None)
+            hist = fit(model, random_batches(read(xf), yf, BATCH_SIZE, seed),
+                       loss_fn=sigmoid_bce if loss == "sigmoid" else nn.CrossEntropyLoss(),
+                       lr=lr, steps=steps, clip_norm=1.0, val_data=(read(xv), yv),
+                       metric=accuracy, mode="max", eval_every=EVAL_EVERY[reading],
+                       restore_best=True)
             name = f"{reading}.{model_id}.seed{seed}"
             acc = float((predict(model, read(xte)).argmax(-1) == yte).mean())
             records[name] = {"loss": loss, "lr": lr, "steps": steps,
                              "parameters": parameter_count(model),
-                             "cpu_seconds": round(time.process_time() - t0, 1),
-                             "best_step": hist["best_step"], "val_step": hist["val_step"],
-                             "val_accuracy": hist["val_accuracy"], "test_accuracy_float32": acc}
-            arrays.update(weights_to_arrays(name, model))
-            print(f"{name}: best step {hist['best_step']}, val "
-                  f"{max(hist['val_accuracy']):.3f}, test {acc:.3f}, "
-                  f"{records[name]['cpu_seconds']} s", flush=True)
+                             "cpu_seconds": round(hist.cpu_seconds, 1),
+                             "best_step": hist.best_update, "val_step": hist.eval_updates,
+                             "val_accuracy": hist.val_metric, "test_accuracy_float32": acc}
+            arrays.update(state_arrays(model, prefix=f"{name}.", dtype=np.float16))
+            print(f"{name}: best step {hist.best_update}, val {hist.best_metric:.3f}, "
+                  f"test {acc:.3f}, {records[name]['cpu_seconds']} s", flush=True)
     return arrays, records
+
+
+def epoch_means(losses: list[float], n: int, batch_size: int) -> list[float]:
+    """Mean loss per example of each epoch, from the loss of every update (the last batch
+    of an epoch, with ``n % batch_size`` examples, weighs accordingly)."""
+    sizes = [min(batch_size, n - k) for k in range(0, n, batch_size)]
+    per_epoch = len(sizes)
+    return [float(np.average(losses[e:e + per_epoch], weights=sizes))
+            for e in range(0, len(losses), per_epoch)]
 
 
 def train_generators(seeds, epochs: int) -> tuple[dict, dict]:
@@ -104,39 +118,63 @@ def train_generators(seeds, epochs: int) -> tuple[dict, dict]:
     for seed in seeds:
         torch.manual_seed(seed)
         model = RowGenerator(GENERATOR["hidden_size"])
-        t0 = time.process_time()
-        curve = fit_generator(model, xtr, ytr, epochs=epochs, lr=GENERATOR["lr"],
-                              batch_size=GENERATOR["batch_size"], seed=seed)
+        hist = fit(model, generator_data(xtr, ytr), loss_fn=pixel_cross_entropy,
+                   lr=GENERATOR["lr"], epochs=epochs, batch_size=GENERATOR["batch_size"],
+                   seed=seed, clip_norm=1.0)
+        curve = epoch_means(hist.loss, len(ytr), GENERATOR["batch_size"])
         name = f"generator.seed{seed}"
         bpp = generator_bits_per_pixel(model, xte, yte)
         records[name] = {**GENERATOR, "epochs": epochs, "parameters": parameter_count(model),
-                         "cpu_seconds": round(time.process_time() - t0, 1),
+                         "cpu_seconds": round(hist.cpu_seconds, 1),
                          "train_bits_per_pixel": [c / np.log(2) for c in curve],
                          "test_bits_per_pixel_float32": bpp}
-        arrays.update(weights_to_arrays(name, model))
+        arrays.update(state_arrays(model, prefix=f"{name}.", dtype=np.float16))
         print(f"{name}: test {bpp:.3f} bits per pixel, {records[name]['cpu_seconds']} s",
               flush=True)
     return arrays, records
+
+
+def summary(part: str, records: dict) -> dict:
+    """The registry entry's metrics: per model, the mean test score over the seeds."""
+    key = "test_bits_per_pixel_float32" if part == "generator" else "test_accuracy_float32"
+    by_model: dict[str, list[float]] = {}
+    for name, rec in records.items():
+        by_model.setdefault(name.rsplit(".seed", 1)[0], []).append(rec[key])
+    return {f"{model}.{key.removesuffix('_float32')}_mean": round(float(np.mean(v)), 4)
+            for model, v in by_model.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", nargs="+", default=["rows", "pixels", "generator"],
                         choices=["rows", "pixels", "generator"])
-    parser.add_argument("--quick", action="store_true", help="one seed, a few steps, to /tmp")
+    parser.add_argument("--quick", action="store_true",
+                        help="one seed, a few steps, to /tmp/digits_quick")
     args = parser.parse_args()
     torch.set_num_threads(1)
     seeds = SEEDS[:1] if args.quick else SEEDS
-    out = Path("/tmp/digits_quick") if args.quick else OUT
-    out.mkdir(parents=True, exist_ok=True)
     for part in args.parts:
         if part == "generator":
-            arrays, records = train_generators(seeds, 2 if args.quick else GENERATOR["epochs"])
+            epochs = 2 if args.quick else GENERATOR["epochs"]
+            arrays, records = train_generators(seeds, epochs)
+            updates = len(seeds) * epochs * -(-len(digit_split()[1]) // GENERATOR["batch_size"])
         else:
-            arrays, records = train_classifiers(part, seeds, 20 if args.quick else STEPS[part])
-        save_weights(out / f"digits_{part}.npz", arrays)
-        (out / f"digits_{part}.json").write_text(json.dumps(records, indent=1) + "\n")
-        print(f"wrote {out / f'digits_{part}.npz'}", flush=True)
+            steps = 20 if args.quick else STEPS[part]
+            arrays, records = train_classifiers(part, seeds, steps)
+            updates = len(records) * steps
+        if args.quick:
+            out = Path("/tmp/digits_quick")
+            out.mkdir(parents=True, exist_ok=True)
+            save_weights(out / f"digits_{part}.npz", arrays)
+            (out / f"digits_{part}.json").write_text(json.dumps(records, indent=1) + "\n")
+            print(f"wrote {out / f'digits_{part}.npz'}", flush=True)
+            continue
+        budget = {"script": SCRIPT, "command": f"python {SCRIPT} --parts {part}",
+                  "updates": updates,
+                  "cpu_seconds": sum(r["cpu_seconds"] for r in records.values())}
+        path = artifacts.save(f"digits/{part}", arrays, metrics=summary(part, records), **budget)
+        artifacts.save(f"digits/{part}_runs", records, **budget)
+        print(f"wrote {path}", flush=True)
 
 
 if __name__ == "__main__":

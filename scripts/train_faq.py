@@ -1,40 +1,115 @@
-"""Train every model of the FAQ chapter (book/faq/) and save its weights.
+"""Train every model of the FAQ chapter (book/faq/) and ship its weights.
 
-    python scripts/train_faq.py                # all runs of lstmbook.cell_comparison.FAQ_RUNS
-    python scripts/train_faq.py --only adding  # the runs whose name starts with "adding"
+    OMP_NUM_THREADS=1 python scripts/train_faq.py                 # every run of FAQ_RUNS
+    OMP_NUM_THREADS=1 python scripts/train_faq.py --only adding   # runs whose name starts so
 
-Deterministic: each run seeds torch and its mini-batch order from its seed, on one CPU
-thread. Weights go to book/faq/weights/<name>.npz (lstmbook.io.save_weights); the pages
-rebuild the held-out data with lstmbook.cell_comparison.task_data and evaluate them.
-A summary (name, test MSE, seconds) is printed.
+A run is a :class:`lstmbook.torch.models.RecurrentNet` (hidden size 32 unless the run says
+otherwise) trained by :func:`lstmbook.torch.train.fit` for a fixed number of Adam updates
+(mini-batches of 64, gradient norm clipped at 1) on a task of
+:mod:`lstmbook.data.faq_tasks`. Each run seeds its initial weights and the order of its
+mini-batches from its seed, on one CPU thread.
+
+What it writes, through :func:`lstmbook.artifacts.save`:
+
+* ``faq/<name>``: the weights, with the run's budget and held-out MSE in its record;
+* ``faq/runs``: this run list -- name -> task, study, seed, the model's and fit's
+  settings -- which the pages read to rebuild each model before loading its weights.
+
+A summary line per run (name, test MSE, CPU seconds) is printed.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from typing import Any
 
 import torch
+from torch import nn
 
-from lstmbook.cell_comparison import FAQ_RUNS, fit_regressor, run_settings, task_data
-from lstmbook.io import save_weights
+from lstmbook import artifacts
+from lstmbook.data.faq_tasks import faq_task
+from lstmbook.io import state_arrays
+from lstmbook.torch.models import RecurrentNet
+from lstmbook.torch.train import evaluate, fit
 
-OUT = Path(__file__).resolve().parents[1] / "book" / "faq" / "weights"
+SCRIPT = "scripts/train_faq.py"
+SEEDS = (0, 1)
+CELLS = ("rnn", "gru", "lstm")
+#: Settings every run shares unless it says otherwise.
+DEFAULTS = {"hidden_size": 32, "lr": 1e-2, "batch_size": 64, "clip_norm": 1.0}
+
+
+def _run(name: str, task: str, study: str, cell: str, seed: int, steps: int,
+         **settings: Any) -> dict[str, Any]:
+    s = {**DEFAULTS, **settings}
+    return {
+        "name": name, "task": task, "study": study, "seed": seed,
+        "model": {"cell": cell, "hidden_size": s["hidden_size"]},
+        "fit": {"steps": steps, "lr": s["lr"], "batch_size": s["batch_size"],
+                "clip_norm": s["clip_norm"]},
+    }
+
+
+#: Every trained run of the FAQ chapter. ``study`` says which comparison it belongs to:
+#: the three cells on a short and a long dependency (basics), the learning-rate and
+#: hidden-size grid (training), missing values and outliers (data).
+FAQ_RUNS: list[dict[str, Any]] = (
+    [_run(f"sine-{c}-s{s}", "sine", "cells", c, s, steps=300) for c in CELLS for s in SEEDS]
+    + [_run(f"adding-{c}-s{s}", "adding", "cells", c, s, steps=1500)
+       for c in CELLS for s in SEEDS]
+    + [_run(f"sweep-lr{lr:g}-h{h}-s{s}", "sine", "sweep", "lstm", s, steps=300, lr=lr,
+            hidden_size=h)
+       for lr in (1e-3, 1e-2, 1e-1, 1e-4) for h in (4, 32) for s in SEEDS]
+    + [_run(f"missing-{m}-lstm-s{s}", f"missing-{m}", "missing", "lstm", s, steps=300)
+       for m in ("zero", "mean", "ffill", "indicator") for s in SEEDS]
+    + [_run(f"outlier-{m}-lstm-s{s}", f"outlier-{m}", "outliers", "lstm", s, steps=300)
+       for m in ("standard", "robust", "robust-clip") for s in SEEDS]
+)
+
+
+def model_settings(run: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of the run's :class:`RecurrentNet` (sizes from its task)."""
+    x_tr, y_tr, _, _ = faq_task(run["task"])
+    return {**run["model"], "input_size": x_tr.shape[-1], "output_size": y_tr.shape[-1]}
+
+
+def train(run: dict[str, Any]) -> None:
+    """Train one run, evaluate it on its task's test split, and save it."""
+    x_tr, y_tr, x_te, y_te = faq_task(run["task"])
+    torch.manual_seed(run["seed"])
+    model = RecurrentNet(**model_settings(run))
+    history = fit(model, (x_tr, y_tr), loss_fn=nn.MSELoss(), seed=run["seed"], **run["fit"])
+    test_mse = evaluate(model, nn.MSELoss(), (x_te, y_te))
+    artifacts.save(
+        f"faq/{run['name']}", state_arrays(model), script=SCRIPT,
+        command=f"python {SCRIPT} --only {run['name']}", seed=run["seed"],
+        updates=history.updates, cpu_seconds=history.cpu_seconds,
+        metrics={"test_mse": round(test_mse, 6)},
+    )
+    print(f"{run['name']:28s} test MSE {test_mse:.4f}  {history.cpu_seconds:6.1f} CPU s",
+          flush=True)
+
+
+def save_run_list() -> None:
+    """Ship FAQ_RUNS, with each model's full settings, as the results file ``faq/runs``."""
+    runs = {
+        f"faq/{r['name']}": {"task": r["task"], "study": r["study"], "seed": r["seed"],
+                             "model": model_settings(r), "fit": r["fit"]}
+        for r in FAQ_RUNS
+    }
+    artifacts.save("faq/runs", runs, script=SCRIPT, command=f"python {SCRIPT} --only runs")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="train only runs whose name starts so")
+    parser.add_argument("--only", default="",
+                        help="train only the runs whose name starts so ('runs': the list only)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    OUT.mkdir(parents=True, exist_ok=True)
     for run in FAQ_RUNS:
-        if not run["name"].startswith(args.only):
-            continue
-        result = fit_regressor(run["kind"], task_data(run["task"]), **run_settings(run))
-        save_weights(OUT / f"{run['name']}.npz", result.model.state_dict())
-        print(f"{run['name']:40s} test MSE {result.test_mse:.4f}  {result.seconds:6.1f} s",
-              flush=True)
+        if run["name"].startswith(args.only):
+            train(run)
+    save_run_list()
 
 
 if __name__ == "__main__":

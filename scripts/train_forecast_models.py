@@ -3,18 +3,19 @@
     OMP_NUM_THREADS=1 python scripts/train_forecast_models.py --part models   # ~2 min CPU
     OMP_NUM_THREADS=1 python scripts/train_forecast_models.py --part search   # ~2 min CPU
 
-(``--part all``, the default, runs both in one process; the two parts may also run as two
-processes at once: each merges its keys into ``forecast.json``.)
+(``--part all``, the default, runs both in one process; the two parts may also run one
+after the other: each merges its keys into the results file ``forecast/runs``.)
 
 Deterministic (seeds 0-4, one thread, CPU). For each task of
 :data:`lstmbook.data.series.FORECAST_TASKS` (monthly CO₂, yearly sunspots), each cell
 (LSTM, GRU) and each multi-step strategy (recursive, direct) it trains five forecasters
 with :func:`lstmbook.torch.forecast.fit_forecaster` (train block, early stopping on the
-validation block, :data:`~lstmbook.torch.forecast.DEFAULT_HPARAMS`) and writes to
-``book/applications/weights/``:
+validation block, :data:`~lstmbook.torch.forecast.DEFAULT_HPARAMS`) and ships, through
+:func:`lstmbook.artifacts.save` (file and registry entry with its budget):
 
-* ``forecast_<task>_<cell>_<strategy>.npz`` -- the five seeds' weights;
-* ``forecast.json`` -- per model: epochs run, best epoch, best validation loss, seconds;
+* ``forecast/<task>_<cell>_<strategy>`` -- the five seeds' weights;
+* ``forecast/runs`` -- per model and seed: epochs run, best epoch (counted from 1), best
+  validation loss, updates, CPU seconds;
   and the hyper-parameter search: grid vs random search over hidden size and learning
   rate with the same budget of trials, on the sunspot LSTM (each trial capped at
   :data:`SEARCH_EPOCHS` epochs, patience :data:`SEARCH_PATIENCE`, to keep it cheap).
@@ -23,18 +24,18 @@ validation block, :data:`~lstmbook.torch.forecast.DEFAULT_HPARAMS`) and writes t
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
+from lstmbook import artifacts
 from lstmbook.data.series import FORECAST_TASKS, load_task
 from lstmbook.evaluation import time_split
 from lstmbook.torch.forecast import DEFAULT_HPARAMS, fit_forecaster, save_forecasters
 
-OUT = Path(__file__).resolve().parents[1] / "book" / "applications" / "weights"
+SCRIPT = "scripts/train_forecast_models.py"
+COMMAND = f"OMP_NUM_THREADS=1 python {SCRIPT}"
 SEEDS = range(5)
 CELLS = ("lstm", "gru")
 STRATEGIES = ("recursive", "direct")
@@ -61,15 +62,20 @@ def train_models(record: dict) -> None:
             for strategy in STRATEGIES:
                 runs, forecasters = [], []
                 for seed in SEEDS:
-                    t0 = time.process_time()
                     r = fit_forecaster(y, split, cell=cell, window=setup["window"],
                                        horizon=setup["horizon"], strategy=strategy, seed=seed)
-                    runs.append(dict(seed=seed, epochs=len(r.val_loss), best_epoch=r.best_epoch,
-                                     best_val_loss=min(r.val_loss),
-                                     seconds=time.process_time() - t0))
+                    runs.append(dict(seed=seed, epochs=r.history.epochs, best_epoch=r.best_epoch,
+                                     best_val_loss=r.history.best_metric,
+                                     updates=r.history.updates,
+                                     seconds=r.history.cpu_seconds))
                     forecasters.append(r.forecaster)
                 key = f"{name}_{cell}_{strategy}"
-                save_forecasters(OUT / f"forecast_{key}.npz", forecasters)
+                save_forecasters(
+                    f"forecast/{key}", forecasters, script=SCRIPT,
+                    command=f"{COMMAND} --part models", seed=list(SEEDS),
+                    updates=sum(r["updates"] for r in runs),
+                    cpu_seconds=sum(r["seconds"] for r in runs),
+                    metrics={"best_val_loss": [r["best_val_loss"] for r in runs]})
                 record["models"][key] = runs
                 print(key, [round(r["best_val_loss"], 4) for r in runs], flush=True)
 
@@ -87,7 +93,8 @@ def search(record: dict) -> None:
     def trial(cfg):
         r = fit_forecaster(y, split, cell="lstm", window=setup["window"], horizon=1, seed=0,
                            epochs=SEARCH_EPOCHS, patience=SEARCH_PATIENCE, **cfg)
-        return dict(cfg, val_loss=min(r.val_loss), best_epoch=r.best_epoch)
+        return dict(cfg, val_loss=r.history.best_metric, best_epoch=r.best_epoch,
+                    updates=r.history.updates)
 
     t0 = time.process_time()
     grid = [dict(hidden_size=h, lr=lr) for h in GRID["hidden_size"] for lr in GRID["lr"]]
@@ -100,6 +107,7 @@ def search(record: dict) -> None:
         out["random"].append([trial(sample_random(rng)) for _ in range(SEARCH_BUDGET)])
         print("random", rep, [round(t["val_loss"], 3) for t in out["random"][-1]], flush=True)
     out["process_seconds"] = time.process_time() - t0
+    out["updates"] = sum(t["updates"] for t in out["grid"] + sum(out["random"], []))
     record["search"] = out
 
 
@@ -109,7 +117,6 @@ def main() -> None:
                         help="train the five-seed models, run the search, or both")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    OUT.mkdir(parents=True, exist_ok=True)
     record = {}
     if args.part in ("all", "models"):
         t0 = time.process_time()
@@ -119,14 +126,25 @@ def main() -> None:
         record["models_process_seconds"] = time.process_time() - t0
     if args.part in ("all", "search"):
         search(record)
-    merge_into(OUT / "forecast.json", record)
+    save_runs(record)
 
 
-def merge_into(path: Path, record: dict) -> None:
-    """Write ``record``'s keys into the JSON file at ``path``, keeping its other keys."""
-    old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    old.update(record)
-    path.write_text(json.dumps(old, indent=1) + "\n", encoding="utf-8")
+def save_runs(record: dict) -> None:
+    """Merge ``record``'s keys into ``forecast/runs`` (keeping the other part's) and ship it."""
+    try:
+        runs = artifacts.load("forecast/runs")
+    except ValueError:  # not registered yet
+        runs = {}
+    runs.update(record)
+    models = [r for rs in runs.get("models", {}).values() for r in rs]
+    search = runs.get("search", {})
+    artifacts.save(
+        "forecast/runs", runs, script=SCRIPT, command=COMMAND, seed=list(SEEDS),
+        updates=sum(r.get("updates", 0) for r in models) + search.get("updates", 0),
+        cpu_seconds=runs.get("models_process_seconds", 0) + search.get("process_seconds", 0),
+        metrics={"best_grid_val_loss": min((t["val_loss"] for t in search.get("grid", [])),
+                                           default=None)},
+    )
 
 
 if __name__ == "__main__":

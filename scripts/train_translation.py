@@ -2,32 +2,36 @@
 
 Trains, for each seed, the encoder–decoder LSTM without attention, the same model with
 Luong attention, and a small ``torch.nn.Transformer``, on :func:`number_corpus` (seed 0),
-with teacher forcing, Adam and gradient clipping, on one CPU thread. Writes
+with teacher forcing, Adam and gradient clipping (:func:`lstmbook.torch.train.fit` over
+:class:`~lstmbook.torch.seq2seq.TeacherForcedBatches`), on one CPU thread. Writes through
+:func:`lstmbook.artifacts.save` (file and registry entry):
 
-* ``book/applications/weights/translation_<model>_seed<k>.npz`` -- the weights;
-* ``book/applications/weights/translation_<model>_seed<k>.json`` -- the run's configuration,
-  parameter count, CPU seconds, loss curves and validation exact match.
+* ``translation/<model>_seed<k>`` -- the weights (float32);
+* ``translation/<model>_seed<k>_run`` -- the run's configuration, parameter count, CPU
+  seconds, loss curves and validation exact match.
 
-Run from the repository root: ``python scripts/train_translation.py`` (about 5 minutes of
-CPU per seed; each model and seed can run in its own process with ``--models`` and
-``--seeds``); ``--quick`` trains one seed for one epoch on 2000 sentences, to try the script.
+Run from the repository root: ``OMP_NUM_THREADS=1 python scripts/train_translation.py``
+(about 5 minutes of CPU per seed and model; each model and seed can run in its own process
+with ``--models`` and ``--seeds``); ``--quick`` trains one seed for one epoch on 2000
+sentences, to try the script, and saves nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
-from pathlib import Path
 
 import torch
 
+from lstmbook import artifacts
 from lstmbook.data.parallel import encoded, number_corpus
-from lstmbook.io import save_weights
+from lstmbook.io import state_arrays
 from lstmbook.torch import seq2seq as s2s
-from lstmbook.torch.seq2seq import BOOK_MODELS, build_model, weights_name
-from lstmbook.torch.train import train
+from lstmbook.torch.models import parameter_count
+from lstmbook.torch.seq2seq import BOOK_MODELS, artifact_name, build_model
+from lstmbook.torch.train import fit
 
+SCRIPT = "scripts/train_translation.py"
 #: The corpus the page evaluates on (its test split) -- keep in step with the page.
 CORPUS = {"n_train": 12_000, "n_val": 500, "n_test": 1_000, "max_digits": 10, "seed": 0}
 #: Optimisation per model.
@@ -36,8 +40,6 @@ TRAINING = {
     "attention": {"epochs": 10, "batch_size": 64, "lr": 3e-3, "clip_norm": 1.0},
     "transformer": {"epochs": 5, "batch_size": 64, "lr": 1e-3, "clip_norm": 1.0},  # same CPU
 }
-
-OUT = Path(__file__).resolve().parents[1] / "book" / "applications" / "weights"
 
 
 def exact_match_on(model, split, batch_size: int = 500) -> float:
@@ -51,27 +53,26 @@ def exact_match_on(model, split, batch_size: int = 500) -> float:
     return correct / len(split[0])
 
 
-def train_one(kind: str, seed: int, data, epochs: int) -> tuple[torch.nn.Module, dict]:
-    """Train one model; return it and its record for the JSON file."""
+def train_one(kind: str, seed: int, data, epochs: int):
+    """Train one model; return it, its record for the JSON file, and its History."""
     torch.manual_seed(seed)
     model = build_model(kind)
     cfg = TRAINING[kind]
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg["lr"], betas=(0.9, 0.98))
-    train_batches = s2s.batches(*data["train"], cfg["batch_size"], seed=seed)
-    val = s2s.batches(*data["val"], 500, seed=0)()
-    start = time.process_time()
-    history = train(s2s.TeacherForced(model), s2s.sequence_loss, optimizer, train_batches,
-                    epochs=epochs, clip_norm=cfg["clip_norm"], device="cpu", progress=False,
-                    val_data=val)
-    cpu = time.process_time() - start
+    train_batches = s2s.TeacherForcedBatches(*data["train"], cfg["batch_size"], seed=seed)
+    val = list(s2s.TeacherForcedBatches(*data["val"], 500, seed=0))
+    history = fit(model, train_batches, loss_fn=s2s.sequence_loss, optimizer=optimizer,
+                  epochs=epochs, clip_norm=cfg["clip_norm"], val_data=val,
+                  restore_best=False, progress=False)
     record = {
-        "model": kind, "seed": seed, "epochs": epochs, "parameters": s2s.count_parameters(model),
-        "cpu_seconds": round(cpu, 1), "epoch_loss": [round(v, 4) for v in history.epoch_loss],
+        "model": kind, "seed": seed, "epochs": epochs, "parameters": parameter_count(model),
+        "cpu_seconds": round(history.cpu_seconds, 1),
+        "epoch_loss": [round(v, 4) for v in history.epoch_loss],
         "val_loss": [round(v, 4) for v in history.val_loss],
         "val_exact_match": exact_match_on(model, data["val"]),
     }
     print(json.dumps(record), flush=True)
-    return model, record
+    return model, record, history
 
 
 def main() -> None:
@@ -88,19 +89,22 @@ def main() -> None:
     for seed in args.seeds[:1] if args.quick else args.seeds:
         for kind in args.models:
             epochs = 1 if args.quick else (args.epochs or TRAINING[kind]["epochs"])
-            model, record = train_one(kind, seed, data, epochs)
+            model, record, history = train_one(kind, seed, data, epochs)
             if not args.quick:
-                save_run(model, kind, seed, record)
+                save_run(model, kind, seed, record, history)
 
 
-def save_run(model: torch.nn.Module, kind: str, seed: int, record: dict) -> None:
-    """Weights as ``.npz`` and the run's record as ``.json`` beside them."""
-    state = {k: v.detach().numpy() for k, v in model.state_dict().items()}
-    save_weights(OUT / weights_name(kind, seed), state)
+def save_run(model: torch.nn.Module, kind: str, seed: int, record: dict, history) -> None:
+    """The weights (``translation/<kind>_seed<k>``) and the run's record (``..._run``)."""
+    name = artifact_name(kind, seed)
+    command = f"OMP_NUM_THREADS=1 python {SCRIPT} --models {kind} --seeds {seed}"
+    budget = dict(seed=seed, updates=history.updates, cpu_seconds=history.cpu_seconds)
+    artifacts.save(name, state_arrays(model), script=SCRIPT, command=command, **budget,
+                   metrics={"val_exact_match": record["val_exact_match"],
+                            "val_loss": record["val_loss"][-1]})
     report = dict(record, corpus=CORPUS, config=BOOK_MODELS[kind][1], training=TRAINING[kind],
                   torch=torch.__version__)
-    path = OUT / weights_name(kind, seed).replace(".npz", ".json")
-    path.write_text(json.dumps(report, indent=1) + "\n")
+    artifacts.save(name + "_run", report, script=SCRIPT, command=command, **budget)
 
 
 if __name__ == "__main__":

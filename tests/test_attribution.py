@@ -99,3 +99,21 @@ def test_bad_input_is_refused_with_a_reason(model, x):
         A.randomized_copy(model, ["decoder"])
     with pytest.raises(ValueError, match="shapes differ"):
         A.rank_correlation(np.ones((2, 3)), np.ones((2, 4)))
+
+
+def test_a_recurrent_net_becomes_a_numpy_model_with_the_same_outputs_and_input_gradients(x):
+    from lstmbook.torch.convert import recurrent_net_to_numpy
+    from lstmbook.torch.models import RecurrentNet
+
+    torch.manual_seed(0)
+    net = RecurrentNet("lstm", 3, 8, 2).double()
+    numpy_model = recurrent_net_to_numpy(net)
+    xt = torch.as_tensor(x).requires_grad_()
+    out = net(xt)
+    np.testing.assert_allclose(numpy_model.forward(x), out.detach().numpy(), rtol=1e-9,
+                               atol=1e-12)
+    out[:, 1].sum().backward()
+    np.testing.assert_allclose(A.input_gradient(numpy_model, x, 1), xt.grad.numpy(),
+                               rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="bidirectional=True"):
+        recurrent_net_to_numpy(RecurrentNet("lstm", 3, 8, 2, bidirectional=True))

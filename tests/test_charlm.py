@@ -11,7 +11,7 @@ from lstmbook.torch import charlm
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return charlm.CharRNN("lstm", 8).eval()
+    return charlm.build_model("lstm", 8).eval()
 
 
 def test_bits_per_char_of_rows_is_the_mean_over_rows_read_separately(model):
@@ -30,7 +30,7 @@ def test_bits_per_char_rejects_a_too_short_text(model):
 def test_sampling_at_temperature_zero_takes_the_most_likely_character(model):
     out = charlm.sample(model, "def ", 5, temperature=0)
     with torch.no_grad():
-        logits, _ = model(torch.from_numpy(encode("def ").astype(np.int64))[None])
+        logits = model(torch.from_numpy(encode("def ").astype(np.int64))[None])
     assert encode(out[0])[0] == int(torch.argmax(logits[0, -1]))
     assert out == charlm.sample(model, "def ", 5, temperature=0, seed=3)
 
@@ -45,3 +45,25 @@ def test_cell_states_match_the_torch_layer(model):
     assert c.shape == (len(text), 8)
     np.testing.assert_allclose(h, out[0].numpy(), atol=1e-5)
     np.testing.assert_allclose(c[-1], c_n[0, 0].numpy(), atol=1e-5)
+
+
+def test_tbptt_carries_the_state_across_windows_and_restarts_it_each_pass():
+    from lstmbook.torch.train import fit
+
+    torch.manual_seed(0)
+    net = charlm.build_model("gru", 6)
+    ids = np.random.default_rng(0).integers(0, 97, size=4 * 20 + 1)
+    windows, step = charlm.tbptt_training(net, ids, batch_size=4, seq_len=5, lr=1e-2, steps=6)
+    assert len(windows) == len(list(windows)) == 4
+    seen = []
+    run = net.run
+
+    def spy(x, state=None):
+        seen.append(state)
+        return run(x, state)
+
+    net.run = spy
+    history = fit(net, windows, step_fn=step, steps=6)
+    assert history.updates == 6 and len(history.loss) == 6
+    assert seen[0] is None and seen[4] is None  # each pass over the text starts afresh
+    assert all(s is not None and not s.requires_grad for s in seen[1:4] + seen[5:])

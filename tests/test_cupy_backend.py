@@ -80,15 +80,15 @@ def run_backward(step, dh, dc, gates, c_prev, tanh_c, **kw):
 )
 def test_formula_table_matches_functional_forward_and_backward(S, dtype, scale, seed):
     a, c_prev, dh, dc = step_inputs(S, dtype, seed, scale)
-    ours = run_forward(kernels.reference_step_forward, a, c_prev)
-    ref = run_forward(F.lstm_step_forward, a, c_prev)
+    ours = run_forward(kernels.reference_step_forward_, a, c_prev)
+    ref = run_forward(F.lstm_step_forward_, a, c_prev)
     for name, x, y in zip(("gates", "c", "tanh_c", "h"), ours, ref, strict=True):
         assert x.dtype == dtype, name
         assert scaled_error(x, y) <= TOL_CPU[dtype], name
 
     gates, _, tanh_c, _ = ref
-    ours = run_backward(kernels.reference_step_backward, dh, dc, gates, c_prev, tanh_c)
-    ref = run_backward(F.lstm_step_backward, dh, dc, gates, c_prev, tanh_c)
+    ours = run_backward(kernels.reference_step_backward_, dh, dc, gates, c_prev, tanh_c)
+    ref = run_backward(F.lstm_step_backward_, dh, dc, gates, c_prev, tanh_c)
     for name, x, y in zip(("dc_prev", "dgates"), ours, ref, strict=True):
         assert x.dtype == dtype, name
         assert scaled_error(x, y) <= TOL_CPU[dtype], name
@@ -96,7 +96,7 @@ def test_formula_table_matches_functional_forward_and_backward(S, dtype, scale, 
 
 def test_formula_table_against_the_textbook_formulas():
     a, c_prev, dh, dc = step_inputs((4, 3), np.float64, seed=0)  # S = (H, B) = (4, 3)
-    gates, c, tanh_c, h = run_forward(kernels.reference_step_forward, a, c_prev)
+    gates, c, tanh_c, h = run_forward(kernels.reference_step_forward_, a, c_prev)
     s = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
     i, f, g, o = s(a[0]), s(a[1]), np.tanh(a[2]), s(a[3])
     np.testing.assert_allclose(gates, np.stack([i, f, g, o]), rtol=1e-13)
@@ -299,13 +299,13 @@ def test_generated_c_code_run_on_the_cpu_matches_functional(cpu_kernels, S, dtyp
     c_forward, c_backward = c_steps(cpu_kernels)
 
     ours = run_forward(c_forward, a, c_prev)
-    ref = run_forward(F.lstm_step_forward, a, c_prev)
+    ref = run_forward(F.lstm_step_forward_, a, c_prev)
     for name, x, y in zip(("gates", "c", "tanh_c", "h"), ours, ref, strict=True):
         assert scaled_error(x, y) <= TOL_CPU[dtype], name
 
     gates, _, tanh_c, _ = ref
     ours = run_backward(c_backward, dh, dc, gates, c_prev, tanh_c)
-    ref = run_backward(F.lstm_step_backward, dh, dc, gates, c_prev, tanh_c)
+    ref = run_backward(F.lstm_step_backward_, dh, dc, gates, c_prev, tanh_c)
     for name, x, y in zip(("dc_prev", "dgates"), ours, ref, strict=True):
         assert scaled_error(x, y) <= TOL_CPU[dtype], name
 
@@ -352,13 +352,13 @@ def test_generated_c_code_indexes_strided_state_views_as_cupy_would(cpu_kernels,
 
     gates = a.copy()
     c_forward(gates, views["c_prev"], views["c"], views["tanh_c"], views["h"])
-    ref = run_forward(F.lstm_step_forward, a, c_prev)
+    ref = run_forward(F.lstm_step_forward_, a, c_prev)
     got = (gates, views["c"], views["tanh_c"], views["h"])
     for name, x, y in zip(("gates", "c", "tanh_c", "h"), got, ref, strict=True):
         assert scaled_error(x, y) <= 1e-12, name
     dgates = np.full_like(gates, np.nan)
     c_backward(views["dh"], views["dc"], gates, views["c_prev"], views["tanh_c"], dgates)
-    ref_b = run_backward(F.lstm_step_backward, dh, dc, ref[0], c_prev, ref[2])
+    ref_b = run_backward(F.lstm_step_backward_, dh, dc, ref[0], c_prev, ref[2])
     np.testing.assert_array_equal(views["dh"], dh)  # only read
     for name, x, y in zip(("dc_prev", "dgates"), (views["dc"], dgates), ref_b, strict=True):
         assert scaled_error(x, y) <= 1e-12, name
@@ -446,8 +446,8 @@ def numpy_as_cupy(monkeypatch):
             assert len({a.dtype for a in arrays.values()}) == 1  # CuPy insists on one T
             S = kernels.check_step_arrays("fake launch", spec, arrays)
             assert N == int(np.prod(S))  # the gate stride the kernel is given
-            # evaluate_step reads and writes the gates at k*N + e, as the kernel does
-            kernels.evaluate_step(spec, arrays, xp=np)
+            # evaluate_step_ reads and writes the gates at k*N + e, as the kernel does
+            kernels.evaluate_step_(spec, arrays, xp=np)
             launches.append(spec.name)
 
         return launch
@@ -546,33 +546,33 @@ def test_fused_wrappers_check_layout_before_indexing_by_hand(numpy_as_cupy):
     gates, c = np.zeros((4, 2, 3)), np.zeros((2, 3))  # S = (2, 3)
     gate_major = r"gates must be gate-major \(4, \*S\) = \(4, 2, 3\)"
     with pytest.raises(ValueError, match=gate_major + r", got \(2, 12\)"):  # batch-major
-        kernels.lstm_step_forward(np.zeros((2, 12)), c, c.copy(), c.copy(), c.copy())
+        kernels.lstm_step_forward_(np.zeros((2, 12)), c, c.copy(), c.copy(), c.copy())
     with pytest.raises(ValueError, match=gate_major + r", got \(4, 3, 2\)"):  # other S
-        kernels.lstm_step_forward(np.zeros((4, 3, 2)), c, c.copy(), c.copy(), c.copy())
+        kernels.lstm_step_forward_(np.zeros((4, 3, 2)), c, c.copy(), c.copy(), c.copy())
     with pytest.raises(ValueError, match=r"c_prev must have the state shape \(2, 3\)"):
-        kernels.lstm_step_forward(gates, np.zeros(3), c.copy(), c.copy(), c.copy())
+        kernels.lstm_step_forward_(gates, np.zeros(3), c.copy(), c.copy(), c.copy())
     with pytest.raises(ValueError, match=r"dgates must be gate-major \(4, \*S\)"):
-        kernels.lstm_step_backward(c, c.copy(), gates, c, c, np.zeros((2, 3)))
+        kernels.lstm_step_backward_(c, c.copy(), gates, c, c, np.zeros((2, 3)))
     # Raw buffers are indexed by flat index: a strided gate buffer is refused ...
     view = F.gate_major(np.zeros((2, 12)))  # (4, 2, 3), but strided
     assert view.shape == (4, 2, 3) and not view.flags.c_contiguous
     with pytest.raises(ValueError, match="gates must be C-contiguous"):
-        kernels.lstm_step_forward(view, c, c.copy(), c.copy(), c.copy())
+        kernels.lstm_step_forward_(view, c, c.copy(), c.copy(), c.copy())
     with pytest.raises(ValueError, match="dgates must be C-contiguous"):
-        kernels.lstm_step_backward(c, c.copy(), gates, c, c, view)
+        kernels.lstm_step_backward_(c, c.copy(), gates, c, c, view)
     with pytest.raises(ValueError, match="gates must be C-contiguous"):
-        kernels.reference_step_forward(view, c, c.copy(), c.copy(), c.copy())
+        kernels.reference_step_forward_(view, c, c.copy(), c.copy(), c.copy())
     # ... strided state arrays are not (CuPy reaches them through their strides).
     assert numpy_as_cupy == []
-    kernels.lstm_step_forward(gates, c, c.copy(), c.copy(), np.zeros((3, 2)).T)
-    kernels.lstm_step_backward(c, c.copy(), gates, c, c[:, ::-1], np.zeros_like(gates))
+    kernels.lstm_step_forward_(gates, c, c.copy(), c.copy(), np.zeros((3, 2)).T)
+    kernels.lstm_step_backward_(c, c.copy(), gates, c, c[:, ::-1], np.zeros_like(gates))
     assert numpy_as_cupy == ["lstmbook_lstm_step_forward", "lstmbook_lstm_step_backward"]
 
 
 def test_cupy_lstm_hooks_get_gate_major_blocks_and_a_strided_h(numpy_as_cupy, monkeypatch):
     """What the step hooks of lstmbook.numpy.LSTM pass (the contract the kernels rely on)."""
     seen = []
-    real_forward, real_backward = kernels.lstm_step_forward, kernels.lstm_step_backward
+    real_forward, real_backward = kernels.lstm_step_forward_, kernels.lstm_step_backward_
 
     def spy_forward(gates, c_prev, c, tanh_c, h):
         seen.append(("forward", gates, c_prev, c, tanh_c, h))
@@ -582,8 +582,8 @@ def test_cupy_lstm_hooks_get_gate_major_blocks_and_a_strided_h(numpy_as_cupy, mo
         seen.append(("backward", gates, dgates, dh, dc, c_prev, tanh_c))
         real_backward(dh, dc, gates, c_prev, tanh_c, dgates)
 
-    monkeypatch.setattr(kernels, "lstm_step_forward", spy_forward)
-    monkeypatch.setattr(kernels, "lstm_step_backward", spy_backward)
+    monkeypatch.setattr(kernels, "lstm_step_forward_", spy_forward)
+    monkeypatch.setattr(kernels, "lstm_step_backward_", spy_backward)
     T, B, H = 4, 3, 5
     lstm = lstmbook.cupy.LSTM(2, H, seed=0)
     out, _ = lstm(np.ones((T, B, 2)))
@@ -606,7 +606,7 @@ MAKERS = [lambda: lstmbook.cupy.LSTM(3, 4), lambda: lstmbook.cupy.LSTMCell(3, 4)
 def test_import_lstmbook_cupy_needs_no_cupy():
     code = (
         "import sys\n"
-        "import lstmbook.cupy, lstmbook.cupy.kernels, lstmbook.cupy.lstm, lstmbook.cupy.bench\n"
+        "import lstmbook.cupy, lstmbook.cupy.kernels, lstmbook.cupy.lstm, lstmbook.bench.gpu\n"
         "assert 'cupy' not in sys.modules, 'lstmbook.cupy imported cupy at import time'\n"
         "sys.modules['cupy'] = None\n"
         "for m in [m for m in sys.modules if m.startswith('lstmbook')]:\n"
@@ -667,7 +667,7 @@ def test_gpu_benchmark_without_a_gpu_prints_the_reason_and_exits_0():
     code = (
         "import sys, runpy\n"
         "sys.modules['cupy'] = None\n"
-        "runpy.run_module('lstmbook.cupy.bench', run_name='__main__')\n"
+        "runpy.run_module('lstmbook.bench.gpu', run_name='__main__')\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -678,8 +678,8 @@ def test_gpu_benchmark_table_with_stand_in_runners(monkeypatch):
     """The table, rows and ratio lines of gpu_benchmark, with NumPy runners on the CPU."""
     import io
 
-    from lstmbook.bench import Runner
-    from lstmbook.cupy import bench
+    from lstmbook.bench import gpu as bench
+    from lstmbook.bench.core import Runner
 
     def prepare(p):
         lstm = lstmbook.numpy.LSTM(p.I, p.H, p.num_layers, dtype=p.dtype)
@@ -734,16 +734,16 @@ def cp():
 @pytest.mark.parametrize("S", [(1, 1), (5, 3), (512, 64), (33, 7), (7, 33)])
 def test_gpu_kernels_match_the_formula_table(cp, S, dtype):
     a, c_prev, dh, dc = step_inputs(S, dtype, seed=S[0] + S[1])
-    ref = run_forward(kernels.reference_step_forward, a, c_prev)
+    ref = run_forward(kernels.reference_step_forward_, a, c_prev)
     gates, c_prev_d = cp.array(a), cp.array(c_prev)  # fresh device copies
     c, tanh_c, h = (cp.empty_like(c_prev_d) for _ in range(3))
-    kernels.lstm_step_forward(gates, c_prev_d, c, tanh_c, h)
+    kernels.lstm_step_forward_(gates, c_prev_d, c, tanh_c, h)
     for name, x, y in zip(("gates", "c", "tanh_c", "h"), (gates, c, tanh_c, h), ref, strict=True):
         assert x.dtype == dtype and scaled_error(cp.asnumpy(x), y) <= TOL_GPU[dtype], name
 
-    ref_b = run_backward(kernels.reference_step_backward, dh, dc, ref[0], c_prev, ref[2])
+    ref_b = run_backward(kernels.reference_step_backward_, dh, dc, ref[0], c_prev, ref[2])
     dh_d, dc_d, dgates = cp.array(dh), cp.array(dc), cp.empty_like(gates)
-    kernels.lstm_step_backward(dh_d, dc_d, gates, c_prev_d, tanh_c, dgates)
+    kernels.lstm_step_backward_(dh_d, dc_d, gates, c_prev_d, tanh_c, dgates)
     np.testing.assert_array_equal(cp.asnumpy(dh_d), dh)  # only read
     for name, x, y in zip(("dc_prev", "dgates"), (dc_d, dgates), ref_b, strict=True):
         assert scaled_error(cp.asnumpy(x), y) <= TOL_GPU[dtype], name
@@ -759,16 +759,16 @@ def test_gpu_kernels_index_strided_state_views(cp, S):
     c_prev, dh, dc = (cp.asnumpy(views[k]) for k in ("c_prev", "dh", "dc"))
 
     gates = cp.array(a)
-    kernels.lstm_step_forward(gates, views["c_prev"], views["c"], views["tanh_c"], views["h"])
-    ref = run_forward(kernels.reference_step_forward, a, c_prev)
+    kernels.lstm_step_forward_(gates, views["c_prev"], views["c"], views["tanh_c"], views["h"])
+    ref = run_forward(kernels.reference_step_forward_, a, c_prev)
     got = (gates, views["c"], views["tanh_c"], views["h"])
     for name, x, y in zip(("gates", "c", "tanh_c", "h"), got, ref, strict=True):
         assert scaled_error(cp.asnumpy(x), y) <= 1e-12, name
     dgates = cp.full_like(gates, np.nan)
-    kernels.lstm_step_backward(
+    kernels.lstm_step_backward_(
         views["dh"], views["dc"], gates, views["c_prev"], views["tanh_c"], dgates
     )
-    ref_b = run_backward(kernels.reference_step_backward, dh, dc, ref[0], c_prev, ref[2])
+    ref_b = run_backward(kernels.reference_step_backward_, dh, dc, ref[0], c_prev, ref[2])
     np.testing.assert_array_equal(cp.asnumpy(views["dh"]), dh)  # only read
     for name, x, y in zip(("dc_prev", "dgates"), (views["dc"], dgates), ref_b, strict=True):
         assert scaled_error(cp.asnumpy(x), y) <= 1e-12, name
@@ -883,12 +883,12 @@ def test_gpu_lstmbook_torch_on_cuda_matches_cudnn(cp, dtype_name):
         ours = lstmbook.torch.LSTM(4, 6, 2, dtype=dtype, device="cuda")
         ours.load_state_dict(ref.state_dict())
         x = torch.randn(7, 3, 4, dtype=dtype, device="cuda")
-        hx = tuple(torch.randn(2, 3, 6, dtype=dtype, device="cuda") for _ in range(2))
+        state = tuple(torch.randn(2, 3, 6, dtype=dtype, device="cuda") for _ in range(2))
         weights = [torch.randn(7, 3, 6), torch.randn(2, 3, 6), torch.randn(2, 3, 6)]
         results = []
         for module in (ours, ref):
             xi = x.clone().requires_grad_(True)
-            hi = tuple(s.clone().requires_grad_(True) for s in hx)
+            hi = tuple(s.clone().requires_grad_(True) for s in state)
             out, (h_n, c_n) = module(xi, hi)
             loss = sum((t * w.to(t)).sum() for t, w in zip((out, h_n, c_n), weights, strict=True))
             loss.backward()

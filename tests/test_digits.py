@@ -2,7 +2,6 @@
 and the shipped weights of scripts/train_digits.py."""
 
 import importlib.util
-import json
 from pathlib import Path
 
 import matplotlib
@@ -13,13 +12,16 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
+from lstmbook import artifacts  # noqa: E402
 from lstmbook.data import digits as dd  # noqa: E402
-from lstmbook.io import load_weights  # noqa: E402
+from lstmbook.io import load_into, state_arrays  # noqa: E402
 from lstmbook.plots.digits import plot_confusion_matrix, plot_digit_samples  # noqa: E402
 from lstmbook.torch import digit_models as dm  # noqa: E402
+from lstmbook.torch.digits import accuracy  # noqa: E402
+from lstmbook.torch.models import RecurrentNet, parameter_count  # noqa: E402
+from lstmbook.torch.train import fit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-WEIGHTS = ROOT / "book" / "applications" / "weights"
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +83,8 @@ def test_every_classifier_gives_ten_logits_per_image(name, reading):
 
 
 def test_mlp_has_about_the_lstm_parameter_count_on_rows():
-    lstm = dm.parameter_count(dm.build_classifier("lstm", 8, 8))
-    mlp = dm.parameter_count(dm.build_classifier("mlp", 8, 8))
+    lstm = parameter_count(dm.build_classifier("lstm", 8, 8))
+    mlp = parameter_count(dm.build_classifier("mlp", 8, 8))
     assert abs(mlp - lstm) / lstm < 0.05
 
 
@@ -92,7 +94,7 @@ def test_classifier_errors():
     with pytest.raises(ValueError, match="64 inputs"):
         dm.build_classifier("mlp", 8, 8)(torch.zeros(2, 8, 7))
     with pytest.raises(ValueError, match="cell"):
-        dm.build_classifier("lstm", 8, 8).__class__(8, 4, 10, cell="lstmx")
+        RecurrentNet("lstmx", 8, 4, 10)
 
 
 def test_sigmoid_probabilities_need_not_sum_to_one_softmax_do():
@@ -116,14 +118,38 @@ def test_confusion_matrix_counts_pairs():
         dm.confusion_matrix([3], [0], n_classes=3)
 
 
-def test_fit_with_validation_learns_and_keeps_the_best_check(split):
+def test_fit_on_random_batches_learns_and_keeps_the_best_check(split):
     xtr, ytr = split[:2]
     xf, yf, xv, yv = dd.validation_split(xtr, ytr)
     model = dm.build_classifier("mlp", 8, 8, seed=0)
-    hist = dm.fit_with_validation(model, (xf, yf), (xv, yv), steps=60, eval_every=20, lr=3e-3)
+    hist = fit(model, dm.random_batches(xf, yf, 64, seed=0), loss_fn=torch.nn.CrossEntropyLoss(),
+               lr=3e-3, steps=60, clip_norm=1.0, val_data=(xv, yv), metric=accuracy, mode="max",
+               eval_every=20)
     acc = (dm.predict(model, xv).argmax(1) == yv).mean()
-    assert acc == max(hist["val_accuracy"]) > 0.7
-    assert hist["best_step"] in hist["val_step"]
+    assert acc == max(hist.val_metric) == accuracy(model, (xv, yv)) > 0.7
+    assert hist.best_update in hist.eval_updates == [20, 40, 60]
+
+
+def test_random_batches_draw_with_replacement_from_the_seed(split):
+    x, y = dd.as_rows(split[0][:10]), split[1][:10]
+    a, b = dm.random_batches(x, y, 32, seed=1), dm.random_batches(x, y, 32, seed=1)
+    (xa, ya), (xb, yb) = a(0), b(0)
+    assert torch.equal(ya, yb)
+    assert xa.shape == (32, 8, 8) and ya.dtype == torch.int64
+    assert torch.equal(xa, xb) and not torch.equal(a(1)[0], xa)  # 32 of 10: with replacement
+    with pytest.raises(ValueError, match="labels"):
+        dm.random_batches(x, y[:3], 4)
+
+
+def test_accuracy_reads_padded_sequences_with_their_lengths():
+    torch.manual_seed(0)
+    model = RecurrentNet("lstm", 1, 4, 2)
+    x = torch.randn(3, 5, 1)
+    lengths = torch.tensor([5, 2, 3])
+    y = model(x, lengths).argmax(-1)
+    assert accuracy(model, ((x, lengths), y)) == 1.0
+    with pytest.raises(ValueError, match="predictions"):
+        accuracy(model, (x, y[:2]))
 
 
 def test_generator_is_causal_in_rows():
@@ -139,8 +165,8 @@ def test_generator_is_causal_in_rows():
 
 def test_generator_bits_per_pixel_of_an_untrained_model_is_near_log2_17(split):
     g = dm.RowGenerator(8)
-    torch.nn.init.zeros_(g.head.weight)
-    torch.nn.init.zeros_(g.head.bias)
+    torch.nn.init.zeros_(g.net.head.weight)
+    torch.nn.init.zeros_(g.net.head.bias)
     assert dm.generator_bits_per_pixel(g, split[2][:20], split[3][:20]) == pytest.approx(
         np.log2(17), rel=1e-5)
 
@@ -194,14 +220,15 @@ def _script():
 @pytest.mark.parametrize("part", ["rows", "pixels"])
 def test_shipped_classifier_weights_fit_the_script_models_and_its_record(part, split):
     script = _script()
-    arrays = load_weights(WEIGHTS / f"digits_{part}.npz")
-    record = json.loads((WEIGHTS / f"digits_{part}.json").read_text())
+    arrays = artifacts.load(f"digits/{part}")
+    record = artifacts.load(f"digits/{part}_runs")
     read = script.READINGS[part][0]
     xte, yte = read(split[2]), split[3]
     for model_id, _, _ in script.RUNS[part]:
         for seed in script.SEEDS:
             name = f"{part}.{model_id}.seed{seed}"
-            model = dm.load_arrays_into(script.classifier_for(model_id, part, seed), arrays, name)
+            model = load_into(script.classifier_for(model_id, part, seed), arrays,
+                              prefix=f"{name}.")
             acc = (dm.predict(model, xte).argmax(1) == yte).mean()
             # float16 storage may flip a borderline test image or two
             assert abs(acc - record[name]["test_accuracy_float32"]) <= 2 / len(yte), name
@@ -209,20 +236,35 @@ def test_shipped_classifier_weights_fit_the_script_models_and_its_record(part, s
 
 def test_shipped_generator_weights_fit_and_beat_the_independent_baseline(split):
     script = _script()
-    arrays = load_weights(WEIGHTS / "digits_generator.npz")
-    record = json.loads((WEIGHTS / "digits_generator.json").read_text())
+    arrays = artifacts.load("digits/generator")
+    record = artifacts.load("digits/generator_runs")
     xtr, ytr, xte, yte = split
     base = dm.IndependentPixels(xtr, ytr).bits_per_pixel(xte, yte)
     for seed in script.SEEDS:
-        g = dm.load_arrays_into(dm.RowGenerator(script.GENERATOR["hidden_size"]), arrays,
-                                f"generator.seed{seed}")
+        g = load_into(dm.RowGenerator(script.GENERATOR["hidden_size"]), arrays,
+                      prefix=f"generator.seed{seed}.")
         bpp = dm.generator_bits_per_pixel(g, xte, yte)
         assert bpp == pytest.approx(record[f"generator.seed{seed}"]["test_bits_per_pixel_float32"],
                                     abs=5e-3)
         assert bpp < base
 
 
+def test_the_registry_records_the_budget_and_scores_of_the_shipped_runs():
+    script = _script()
+    for part in ("rows", "pixels", "generator"):
+        entry, runs = artifacts.record(f"digits/{part}"), artifacts.load(f"digits/{part}_runs")
+        assert entry["script"] == "scripts/train_digits.py" and part in entry["command"]
+        assert entry["cpu_seconds"] == pytest.approx(sum(r["cpu_seconds"] for r in runs.values()))
+        assert entry["metrics"] == script.summary(part, runs)
+
+
+def test_generator_epoch_means_weigh_the_short_last_batch():
+    script = _script()
+    # 5 examples in batches of 2: per epoch losses of batches of 2, 2 and 1 examples
+    assert script.epoch_means([1.0, 1.0, 4.0, 0.0, 0.0, 0.0], 5, 2) == [1.6, 0.0]
+
+
 def test_loading_weights_into_the_wrong_model_names_the_problem():
-    arrays = dm.weights_to_arrays("x", dm.build_classifier("lstm", 8, 8))
-    with pytest.raises(ValueError, match="do not fit"):
-        dm.load_arrays_into(dm.build_classifier("stacked", 8, 8), arrays, "x")
+    arrays = state_arrays(dm.build_classifier("lstm", 8, 8), prefix="x.")
+    with pytest.raises(ValueError, match="does not match"):
+        load_into(dm.build_classifier("stacked", 8, 8), arrays, prefix="x.")

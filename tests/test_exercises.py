@@ -128,7 +128,7 @@ def test_feedback_is_truthy_exactly_when_passed_and_renders_in_a_notebook():
 
 def test_unknown_exercise_id_suggests_the_nearest():
     name = IDS[0]
-    with pytest.raises(KeyError, match=name):
+    with pytest.raises(ValueError, match=name):
         check(name + "x", 1.0)
 
 

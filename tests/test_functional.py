@@ -17,8 +17,8 @@ from lstmbook.numpy.functional import (
     gate_nonlinearities_,
     gate_slices,
     gate_views,
-    lstm_step_backward,
-    lstm_step_forward,
+    lstm_step_backward_,
+    lstm_step_forward_,
     sigmoid,
 )
 
@@ -38,7 +38,7 @@ def run_step_forward(a, c_prev):
     """``a`` batch-major (B, 4H); the step works on a gate-major (4, B, H) copy."""
     gates = np.array(gate_major(a), copy=True)  # (a itself is left alone)
     c, tanh_c, h = (np.empty_like(c_prev) for _ in range(3))
-    lstm_step_forward(gates, c_prev, c, tanh_c, h)
+    lstm_step_forward_(gates, c_prev, c, tanh_c, h)
     return gates, c, tanh_c, h
 
 
@@ -129,7 +129,7 @@ def test_step_backward_matches_central_differences(B, H, seed):
 
     gates, _, tanh_c, _ = run_step_forward(a, c_prev)
     dh, dc, dgates = w_h.copy(), w_c.copy(), np.empty_like(gates)
-    lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates)
+    lstm_step_backward_(dh, dc, gates, c_prev, tanh_c, dgates)
     da = np.concatenate(list(dgates), axis=1)  # back to batch-major (B, 4H)
     err = gradcheck(loss, {"a": a, "c_prev": c_prev}, {"a": da, "c_prev": dc})
     assert err <= 1e-8
@@ -141,7 +141,7 @@ def test_step_functions_keep_float32_and_allocate_nothing_visible():
     c_prev = rng.standard_normal((2, 3)).astype(np.float32)
     gates, c, tanh_c, h = run_step_forward(a, c_prev)
     dh, dc, dgates = np.ones_like(h), np.ones_like(c), np.empty_like(gates)
-    assert lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates) is None
+    assert lstm_step_backward_(dh, dc, gates, c_prev, tanh_c, dgates) is None
     assert all(x.dtype == np.float32 for x in (gates, c, tanh_c, h, dc, dgates))
 
 
@@ -163,7 +163,7 @@ def test_step_functions_accept_batch_major_gates_with_the_same_results():
     gm, c1, tc1, h1 = run_step_forward(a, c_prev)  # gate-major (4, B, H)
     bm = a.copy()  # batch-major (B, 4H), as x W^T gives it
     c2, tc2, h2 = (np.empty_like(c_prev) for _ in range(3))
-    lstm_step_forward(bm, c_prev, c2, tc2, h2)
+    lstm_step_forward_(bm, c_prev, c2, tc2, h2)
     np.testing.assert_array_equal(np.stack(gate_views(bm)), gm)
     for x, y in [(c1, c2), (tc1, tc2), (h1, h2)]:
         np.testing.assert_array_equal(x, y)
@@ -171,7 +171,7 @@ def test_step_functions_accept_batch_major_gates_with_the_same_results():
     dh, dc = rng.standard_normal((B, H)), rng.standard_normal((B, H))
     d_gm, d_bm = np.empty_like(gm), np.empty_like(bm)
     dc1, dc2 = dc.copy(), dc.copy()
-    lstm_step_backward(dh.copy(), dc1, gm, c_prev, tc1, d_gm)
-    lstm_step_backward(dh.copy(), dc2, bm, c_prev, tc2, d_bm)
+    lstm_step_backward_(dh.copy(), dc1, gm, c_prev, tc1, d_gm)
+    lstm_step_backward_(dh.copy(), dc2, bm, c_prev, tc2, d_bm)
     np.testing.assert_allclose(np.stack(gate_views(d_bm)), d_gm, rtol=1e-14)
     np.testing.assert_allclose(dc2, dc1, rtol=1e-14)

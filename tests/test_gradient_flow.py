@@ -1,69 +1,18 @@
-"""lstmbook.gradient_flow: the plain RNN's backward pass, and the gradient measurements."""
+"""lstmbook.gradient_flow: the gradient measurements."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from lstmbook.gradcheck import gradcheck
 from lstmbook.gradient_flow import (
-    ElmanRNN,
     autograd_input_gradient_norms,
     cell_path_gain,
     input_gradient_norms,
     per_step_factor,
 )
 from lstmbook.numpy import LSTM
-
-
-def test_elman_rnn_gradcheck():
-    rnn = ElmanRNN(3, 4, seed=0)
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(5, 2, 3))
-    h0 = rng.normal(size=(1, 2, 4))
-    w = rng.normal(size=(5, 2, 4))
-
-    def loss():
-        out, _ = rnn.forward(x, h0)
-        return float((out * w).sum())
-
-    loss()
-    dx = rnn.backward(w)
-    analytic = dict(rnn.grads, x=dx, h0=rnn.grad_h_0)
-    assert gradcheck(loss, dict(rnn.params, x=x, h0=h0), analytic) < 1e-7
-
-
-def test_elman_rnn_matches_torch():
-    torch = pytest.importorskip("torch")
-    rnn = ElmanRNN(3, 4, seed=0)
-    ref = torch.nn.RNN(3, 4).double()
-    ref.load_state_dict({k: torch.from_numpy(v) for k, v in rnn.state_dict().items()})
-    x = np.random.default_rng(2).normal(size=(6, 2, 3))
-    out, h_n = rnn(x)
-    xt = torch.from_numpy(x).requires_grad_(True)
-    y, hn = ref(xt)
-    np.testing.assert_allclose(out, y.detach().numpy(), rtol=1e-12, atol=1e-14)
-    y.sum().backward()
-    dx = rnn.backward(np.ones_like(out))
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-12, atol=1e-14)
-    for k, p in ref.named_parameters():
-        np.testing.assert_allclose(rnn.grads[k], p.grad.numpy(), rtol=1e-12, atol=1e-14)
-
-
-def test_relu_rnn_and_errors():
-    rnn = ElmanRNN(2, 3, nonlinearity="relu", seed=0)
-    out, _ = rnn(np.ones((4, 1, 2)))
-    assert (out >= 0).all()
-    with pytest.raises(ValueError):
-        ElmanRNN(2, 3, nonlinearity="sigmoid")
-    with pytest.raises(ValueError):
-        rnn(np.ones((4, 2)))
-    with pytest.raises(TypeError):
-        rnn(np.ones((4, 1, 2), dtype=np.float32))
-    with pytest.raises(RuntimeError):
-        ElmanRNN(2, 3).backward(np.ones((1, 1, 3)))
-    with pytest.raises(KeyError):
-        rnn.load_state_dict({})
+from lstmbook.numpy.rnn import ElmanRNN
 
 
 def test_input_gradient_norms_agree_with_autograd():

@@ -1,5 +1,6 @@
-"""Memory tasks (lstmbook.data.memory), their models (lstmbook.torch.memory), and the
-sweep script whose results the Background chapter plots."""
+"""Memory tasks (lstmbook.data.memory), their training (lstmbook.torch.memory, a
+RecurrentNet trained by fit), and the sweep script whose results the Background chapter
+plots (the shipped artifact background/memory_sweep)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,22 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lstmbook import artifacts
 from lstmbook.data.memory import (
     BRACKET_ALPHABET,
+    TASKS,
     adding_accuracy,
     bracket_text,
     delayed_recall,
     encode_text,
     one_hot,
+    task_accuracy,
+    task_batch,
 )
-from lstmbook.torch.memory import MemoryNet, task_batch, train_memory_task
+from lstmbook.torch.memory import train_memory_task
+from lstmbook.torch.models import RecurrentNet
 
 ROOT = Path(__file__).resolve().parents[1]
-SWEEP = ROOT / "book" / "background" / "results" / "memory_sweep.json"
 
 
 @settings(max_examples=25, deadline=None)
@@ -77,27 +82,40 @@ def test_encode_text_names_a_character_outside_the_alphabet():
     assert one_hot([0, 2], 3).tolist() == [[1, 0, 0], [0, 0, 1]]
 
 
-@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
-def test_memory_net_reads_out_last_step_or_every_step(kind):
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_the_memory_networks_read_out_last_step_or_every_step(cell):
     x = torch.zeros(3, 7, 2)
-    assert MemoryNet(kind, 2, 5, 4)(x).shape == (3, 4)
-    assert MemoryNet(kind, 2, 5, 4, per_step=True)(x).shape == (3, 7, 4)
+    assert RecurrentNet(cell, 2, 5, 4)(x).shape == (3, 4)
+    assert RecurrentNet(cell, 2, 5, 4, readout="all")(x).shape == (3, 7, 4)
     with pytest.raises(ValueError, match=r"\(B, T, 2\)"):
-        MemoryNet(kind, 2, 5, 4)(torch.zeros(3, 7, 3))
+        RecurrentNet(cell, 2, 5, 4)(torch.zeros(3, 7, 3))
 
 
 def test_forget_bias_sets_the_forget_block_and_only_for_an_lstm():
-    net = MemoryNet("lstm", 2, 5, 1, forget_bias=2.0)
+    net = RecurrentNet("lstm", 2, 5, 1, forget_bias=2.0)
     assert torch.all(net.rnn.bias_ih_l0[5:10] == 2.0) and torch.all(net.rnn.bias_hh_l0[5:10] == 0)
-    with pytest.raises(ValueError, match="LSTM only"):
-        MemoryNet("gru", 2, 5, 1, forget_bias=1.0)
+    with pytest.raises(ValueError, match="forget"):
+        RecurrentNet("gru", 2, 5, 1, forget_bias=1.0)
 
 
-def test_task_batch_is_reproducible_and_rejects_unknown_tasks():
+def test_task_batch_is_reproducible_numpy_and_rejects_unknown_tasks():
     a, b = task_batch("recall", 4, 9, seed=3), task_batch("recall", 4, 9, seed=3)
-    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    for task, (x, y) in {t: task_batch(t, 4, 9, seed=0) for t in TASKS}.items():
+        assert isinstance(x, np.ndarray) and x.dtype == np.float32
+        assert x.shape == (4, 9, TASKS[task]["inputs"]) and len(y) == 4
     with pytest.raises(ValueError, match="task"):
         task_batch("copy", 4, 9, seed=0)
+
+
+def test_task_accuracy_scores_sums_within_the_tolerance_and_named_symbols():
+    y = np.array([[1.0], [0.5]])
+    assert task_accuracy("adding", y + np.array([[0.03], [0.05]]), y) == 0.5
+    scores = np.array([[0.1, 0.9, 0.0, 0.0], [0.8, 0.1, 0.1, 0.0], [0.0, 0.0, 0.0, 1.0]])
+    assert task_accuracy("recall", scores, np.array([1, 2, 3])) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="task"):
+        task_accuracy("copy", scores, np.array([1, 2, 3]))
 
 
 def test_an_lstm_learns_short_delayed_recall_and_stops_early():
@@ -114,7 +132,9 @@ def test_an_lstm_learns_short_delayed_recall_and_stops_early():
         n_test=500,
     )
     assert r.solved and r.accuracy >= 0.95
-    assert r.steps < 600 and len(r.loss) == r.steps
+    assert r.history.updates < 600 and len(r.history.loss) == r.history.updates
+    assert r.history.stopped == "target" and r.history.val_metric[-1] >= 0.95
+    assert r.history.eval_updates == list(range(50, r.history.updates + 1, 50))
 
 
 def _load_sweep_script():
@@ -151,8 +171,24 @@ def test_the_sweep_script_runs_and_writes_its_records(tmp_path):
     assert 0 <= rec["accuracy"] <= 1 and rec["updates"] == 20
 
 
+def test_without_out_the_sweep_writes_the_artifact_and_its_registry_entry(tmp_path, monkeypatch):
+    monkeypatch.setattr(artifacts, "ROOT", tmp_path)  # not the shipped folder
+    sweep = _load_sweep_script()
+    argv = ["--tasks", "adding", "--kinds", "gru", "--lengths", "4", "--seeds", "1",
+            "--steps", "10"]
+    sweep.main(argv)
+    result = artifacts.load("background/memory_sweep")
+    entry = artifacts.record("background/memory_sweep")
+    assert (tmp_path / "background" / "memory_sweep.json").exists()
+    assert [r["model"] for r in result["records"]] == ["gru"] and result["complete"]
+    assert entry["command"] == "python scripts/sweep_memory_tasks.py " + " ".join(argv)
+    assert entry["updates"] == 10 and entry["metrics"]["runs"] == 1
+
+
 def test_the_shipped_sweep_covers_every_task_length_and_model_with_three_seeds():
-    result = json.loads(SWEEP.read_text())
+    result = artifacts.load("background/memory_sweep")
+    entry = artifacts.record("background/memory_sweep")
+    assert entry["script"] == "scripts/sweep_memory_tasks.py" and result["complete"]
     sweep = _load_sweep_script()
     defaults = vars(sweep.parse_args([]))
     for key in ("tasks", "kinds", "lengths", "seeds", "steps", "hidden", "batch", "lr"):

@@ -13,7 +13,8 @@ from lstmbook.numpy.layers import Linear
 from lstmbook.numpy.losses import CrossEntropyLoss, MSELoss
 from lstmbook.numpy.models import CharLSTM, SequenceRegressor
 from lstmbook.numpy.optim import SGD, Adam
-from lstmbook.numpy.train import History, batch_iterator, evaluate, train, train_step
+from lstmbook.numpy.train import batch_iterator, evaluate, fit, train_step
+from lstmbook.training import History
 
 TOL = 1e-6
 
@@ -77,7 +78,9 @@ def test_models_are_seeded_and_shaped():
 def test_float32_end_to_end():
     x, y = adding_problem(8, 6, seed=0, dtype=np.float32)
     model = SequenceRegressor(2, 4, seed=0, dtype=np.float32)
-    history = train(model, MSELoss(), Adam(model), [(x, y)], epochs=2, progress=False)
+    history = fit(
+        model, [(x, y)], loss_fn=MSELoss(), optimizer=Adam(model), epochs=2, progress=False
+    )
     assert model(x).dtype == np.float32 and len(history.loss) == 2
     assert all(p.dtype == np.float32 for m in model.modules() for p in m.params.values())
 
@@ -146,8 +149,14 @@ def test_train_records_history_and_lowers_the_loss():
     y = x @ np.array([[1.0], [-2.0], [0.5]]) + 0.3
     model = Linear(3, 1, seed=0)
     batches = batch_iterator(x, y, 16, seed=0)
-    history = train(
-        model, MSELoss(), SGD(model, lr=0.1), batches, epochs=5, progress=False, val_data=(x, y)
+    history = fit(
+        model,
+        batches,
+        loss_fn=MSELoss(),
+        optimizer=SGD(model, lr=0.1),
+        epochs=5,
+        progress=False,
+        val_data=(x, y),
     )
     assert isinstance(history, History)
     assert len(history.loss) == len(history.grad_norm) == 20
@@ -157,17 +166,24 @@ def test_train_records_history_and_lowers_the_loss():
     assert history.seconds > 0
 
 
-def test_train_accepts_callables_and_rejects_exhausted_generators(capsys):
+def test_fit_takes_batch_generators_and_rejects_one_shot_iterators(capsys):
     x, y = np.ones((8, 2)), np.ones((8, 1))
     model = Linear(2, 1, seed=0)
     opt = SGD(model, lr=0.01)
-    history = train(model, MSELoss(), opt, lambda: batch_iterator(x, y, 4), epochs=2)
+    history = fit(
+        model,
+        lambda update: (x[:4], y[:4]),
+        loss_fn=MSELoss(),
+        optimizer=opt,
+        steps=4,
+        progress=False,
+    )
     assert len(history.loss) == 4
-    train(model, MSELoss(), opt, batch_iterator(x, y, 4), epochs=3)
-    assert "6/6" in capsys.readouterr().err  # the tqdm bar knows the total, on stderr
+    fit(model, batch_iterator(x, y, 4), loss_fn=MSELoss(), optimizer=opt, epochs=3, progress=True)
+    assert "0/6 [" in capsys.readouterr().err  # the tqdm bar knows the total, on stderr
     one_shot = ((x[i : i + 4], y[i : i + 4]) for i in (0, 4))
-    with pytest.raises(ValueError, match="epoch 2"):
-        train(model, MSELoss(), opt, one_shot, epochs=2, progress=False)
+    with pytest.raises(ValueError, match="one-shot iterator"):
+        fit(model, one_shot, loss_fn=MSELoss(), optimizer=opt, epochs=2, progress=False)
 
 
 def test_train_clips_and_stops_on_divergence():
@@ -178,9 +194,23 @@ def test_train_clips_and_stops_on_divergence():
     assert norm > 1.0 and total == pytest.approx(1.0, rel=1e-5)
     model.params["weight"][0, 0] = np.nan
     with pytest.raises(FloatingPointError, match="diverged"):
-        train(model, MSELoss(), SGD(model, lr=1e-3), [(x, y)], progress=False)
+        fit(
+            model,
+            [(x, y)],
+            loss_fn=MSELoss(),
+            optimizer=SGD(model, lr=1e-3),
+            epochs=1,
+            progress=False,
+        )
     with pytest.raises(ValueError, match="clip_norm"):
-        train(model, MSELoss(), SGD(model, lr=1e-3), [(x, y)], clip_norm=0.0)
+        fit(
+            model,
+            [(x, y)],
+            loss_fn=MSELoss(),
+            optimizer=SGD(model, lr=1e-3),
+            epochs=1,
+            clip_norm=0.0,
+        )
 
 
 # ----------------------------------------------------------------------- real learning
@@ -197,11 +227,11 @@ def test_learns_sine_forecasting():
     x, y = sine_windows(600, 20, seed=0)
     x_train, y_train, x_test, y_test = split_in_time(x, y, 0.2)
     model = SequenceRegressor(1, 16, seed=0)
-    history = train(
+    history = fit(
         model,
-        MSELoss(),
-        Adam(model, lr=1e-2),
         batch_iterator(x_train, y_train, 32, seed=0),
+        loss_fn=MSELoss(),
+        optimizer=Adam(model, lr=1e-2),
         epochs=12,
         clip_norm=1.0,
         progress=False,
@@ -227,11 +257,11 @@ def test_learns_the_adding_problem_t50():
     x, y = adding_problem(2000, 50, seed=0)
     x_test, y_test = adding_problem(1000, 50, seed=100)
     model = SequenceRegressor(2, 16, seed=0, forget_bias=1.0)
-    history = train(
+    history = fit(
         model,
-        MSELoss(),
-        Adam(model, lr=1e-2),
         batch_iterator(x, y, 32, seed=0),
+        loss_fn=MSELoss(),
+        optimizer=Adam(model, lr=1e-2),
         epochs=20,
         clip_norm=1.0,
         progress=False,
@@ -255,11 +285,11 @@ def test_char_lstm_learns_a_repeated_phrase():
     x = np.stack([ids[s : s + 24] for s in starts])
     y = np.stack([ids[s + 1 : s + 25] for s in starts])
     model = CharLSTM(len(chars), 8, 32, seed=0)
-    history = train(
+    history = fit(
         model,
-        CrossEntropyLoss(),
-        Adam(model, lr=1e-2),
         batch_iterator(x, y, 32, seed=0),
+        loss_fn=CrossEntropyLoss(),
+        optimizer=Adam(model, lr=1e-2),
         epochs=3,
         clip_norm=1.0,
         progress=False,

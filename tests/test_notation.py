@@ -177,7 +177,7 @@ def test_errors():
         N.reorder_gates(np.zeros(8), "ifgx", "ifgo")
     with pytest.raises(ValueError, match="multiple of 4"):
         N.split_gates(np.zeros(6))
-    with pytest.raises(KeyError, match="weight_ih"):
+    with pytest.raises(ValueError, match="weight_ih"):
         N.torch_to_concat({"W": np.zeros((8, 3))})
     with pytest.raises(ValueError, match="4H"):
         N.torch_to_concat({"weight_ih": np.zeros((8, 3)), "weight_hh": np.zeros((8, 3))})
@@ -185,3 +185,17 @@ def test_errors():
         N.onnx_to_torch({"W": np.zeros((8, 3)), "R": np.zeros((8, 2))})
     with pytest.raises(ValueError, match="Keras"):
         N.keras_to_torch({"kernel": np.zeros((3, 8)), "recurrent_kernel": np.zeros((3, 8))})
+
+
+@pytest.mark.parametrize(
+    ("convert", "given"),
+    [
+        (N.concat_to_torch, {"W_i": np.zeros((2, 5))}),
+        (N.wrh_to_torch, {"W": np.zeros((8, 3))}),
+        (N.onnx_to_torch, {"R": np.zeros((1, 8, 2))}),
+        (N.keras_to_torch, {"kernel": np.zeros((3, 8))}),
+    ],
+)
+def test_missing_weights_are_named_in_a_value_error(convert, given):
+    with pytest.raises(ValueError, match="missing"):
+        convert(given)

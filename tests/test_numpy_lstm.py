@@ -356,7 +356,7 @@ def test_numpy_backend_imports_no_torch():
 
 
 def test_benchmark_runs_every_backend_and_reports_agreement(capsys):
-    from lstmbook.bench import main
+    from lstmbook.bench.cli import main
 
     rows = main(["--sizes", "3,2,4,5", "--repeats", "1", "--compile"])
     names = ["lstmbook.numpy", "lstmbook.torch", "torch", "lstmbook.torch compiled"]

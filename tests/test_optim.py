@@ -1,4 +1,4 @@
-"""SGD, Adam and clip_grad_norm agree with torch.optim / torch.nn.utils step by step."""
+"""SGD, Adam and clip_grad_norm_ agree with torch.optim / torch.nn.utils step by step."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lstmbook.numpy.layers import Linear
-from lstmbook.numpy.optim import SGD, Adam, clip_grad_norm, collect_modules
+from lstmbook.numpy.optim import SGD, Adam, clip_grad_norm_, collect_modules
 
 torch = pytest.importorskip("torch")
 
@@ -40,7 +40,7 @@ def run_both(make_ours, make_theirs, *, clip: float | None = None):
             m.grads[k][...] = g
             t.grad = torch.from_numpy(g.copy())
         if clip is not None:
-            n_ours = clip_grad_norm(mods, clip)
+            n_ours = clip_grad_norm_(mods, clip)
             n_theirs = torch.nn.utils.clip_grad_norm_(tensors, clip).item()
             worst = max(worst, abs(n_ours - n_theirs))
         ours.step()
@@ -88,13 +88,13 @@ def test_clip_grad_norm_keeps_direction_and_returns_old_norm():
     m.grads["b"][...] = 4.0
     before = {k: v.copy() for k, v in m.grads.items()}
     expected = np.sqrt(12 * 9 + 5 * 16)
-    assert clip_grad_norm(m, 1.0) == pytest.approx(expected)
+    assert clip_grad_norm_(m, 1.0) == pytest.approx(expected)
     after = np.sqrt(sum((g**2).sum() for g in m.grads.values()))
     assert after == pytest.approx(1.0, rel=1e-5)
     for k in before:
         np.testing.assert_allclose(m.grads[k] * expected / after, before[k], rtol=1e-12)
     with pytest.raises(ValueError, match="max_norm"):
-        clip_grad_norm(m, 0.0)
+        clip_grad_norm_(m, 0.0)
 
 
 def test_updates_are_in_place():

@@ -49,7 +49,7 @@ def test_gates_unbatched_and_subset():
     a = {"f": np.full((5, 3), 0.5), "c": np.zeros((5, 3))}
     axes = titled(plots.plot_gates(a, keys=["f", "c"]))
     assert len(axes) == 2
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="not in activations"):
         plots.plot_gates(a, keys=["i"])
     with pytest.raises(ValueError):
         plots.plot_gates({"x": np.zeros((2, 2))})

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from lstmbook import plots  # noqa: E402
 from lstmbook.bench import Row  # noqa: E402
-from lstmbook.numpy.train import History  # noqa: E402
+from lstmbook.training import History  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def labelled(ax):
 def history(n_steps=12, n_epochs=3, scale=1.0):
     h = History()
     h.loss = list(scale * np.geomspace(1.0, 1e-3, n_steps))
-    h.val_loss = list(scale * np.geomspace(0.5, 1e-3, n_epochs))
+    h.val_metric = list(scale * np.geomspace(0.5, 1e-3, n_epochs))
     return h
 
 
@@ -45,6 +45,10 @@ def test_loss_history_one_run_draws_steps_and_epochs():
     # validation points sit at the ends of the epochs: steps 4, 8, 12
     np.testing.assert_allclose(val.get_xdata(), [4, 8, 12])
     assert ax.get_yscale() == "log"
+    h = history()
+    h.eval_updates = [2, 6, 12]  # where fit recorded them
+    steps, val = plots.plot_loss_history(h).axes[0].get_lines()
+    np.testing.assert_allclose(val.get_xdata(), [2, 6, 12])
 
 
 def test_loss_history_several_runs_stay_distinguishable():

@@ -109,3 +109,5 @@ def test_bad_input_is_refused_with_a_reason():
         quantize_state_dict({}, per="channel")
     with pytest.raises(TypeError, match="QuantizedTensor"):
         dequantize(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="no matching 'w.scale'"):
+        from_arrays({"w.q": np.zeros((2, 2), np.int8)})

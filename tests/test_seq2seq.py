@@ -1,13 +1,10 @@
 """Encoder–decoder LSTM, attention, Transformer, greedy and beam decoding."""
 
-from pathlib import Path
-
 import pytest
 import torch
 
 from lstmbook.torch import seq2seq as s2s
 
-WEIGHTS = Path(__file__).resolve().parents[1] / "book" / "applications" / "weights"
 SRC_V, TGT_V = 11, 9
 
 
@@ -101,7 +98,7 @@ def test_transformer_step_with_cache_equals_the_full_decoder():
 def test_shipped_transformer_step_with_cache_equals_the_full_decoder():
     from lstmbook.data import parallel
 
-    model = s2s.load_model("transformer", 0, WEIGHTS)
+    model = s2s.load_model("transformer", 0)
     words = ["three", "hundred", "and", "five", "thousand", "twelve"]
     vocab = parallel.english_vocab()
     src = s2s.pad_ids([vocab.encode(words[: n + 1], eos=False) for n in range(6)])
@@ -159,16 +156,38 @@ def test_bad_inputs_get_clear_errors():
 
 
 def test_batches_cover_the_data_once_per_epoch():
-    epoch = s2s.batches([[3]] * 5 + [[4, 5]] * 5, [[6]] * 10, batch_size=4, seed=0)
-    got = epoch()
-    assert [len(y) for (_, y) in got] == [4, 4, 2]
+    batches = s2s.TeacherForcedBatches([[3]] * 5 + [[4, 5]] * 5, [[6]] * 10, batch_size=4,
+                                       seed=0)
+    got = list(batches)
+    assert len(batches) == 3 and [len(y) for (_, y) in got] == [4, 4, 2]
     assert sum(int((x[0] == 4).sum()) for (x, _) in got) == 5
+    again = list(batches)  # a second epoch, shuffled afresh
+    assert sum(int((x[0] == 4).sum()) for (x, _) in again) == 5
+    assert [x[0].tolist() for (x, _) in again] != [x[0].tolist() for (x, _) in got]
+
+
+def test_fit_trains_a_model_on_teacher_forced_batches():
+    from lstmbook.torch.train import fit
+
+    model = make("attention")
+    sources = [[3, 4], [5], [6, 7, 8], [9, 10]] * 4
+    targets = [[3], [4, 5], [6, 7], [8]] * 4
+    batches = s2s.TeacherForcedBatches(sources, targets, batch_size=4, seed=0)
+    history = fit(model, batches, loss_fn=s2s.sequence_loss, lr=1e-2, epochs=3,
+                  val_data=list(batches), restore_best=False)
+    assert history.updates == 12 and len(history.val_loss) == 3
+    assert history.epoch_loss[-1] < history.epoch_loss[0]
 
 
 @pytest.mark.parametrize("name", list(s2s.BOOK_MODELS))
 def test_shipped_weights_fit_the_book_models(name):
-    path = WEIGHTS / s2s.weights_name(name, 0)
+    from lstmbook import artifacts
+    from lstmbook.torch.models import parameter_count
+
+    path = artifacts.path(s2s.artifact_name(name, 0))
     assert path.exists(), f"{path} missing: run scripts/train_translation.py"
-    model = s2s.load_model(name, 0, WEIGHTS)
+    model = s2s.load_model(name, 0)
     assert not model.training
-    assert s2s.count_parameters(model) == s2s.count_parameters(s2s.build_model(name))
+    assert parameter_count(model) == parameter_count(s2s.build_model(name))
+    record = artifacts.load(s2s.artifact_name(name, 0) + "_run")
+    assert record["model"] == name and record["parameters"] == parameter_count(model)

@@ -66,24 +66,24 @@ def test_shipped_charlm_weights_fit_the_training_script_models():
     import importlib.util
     from pathlib import Path
 
-    from lstmbook.torch.charlm import hidden_size_for, load_charlm
+    from lstmbook import artifacts
+    from lstmbook.torch.charlm import load_model
+    from lstmbook.torch.models import parameter_count
 
     root = Path(__file__).resolve().parents[1]
     spec = importlib.util.spec_from_file_location("train_charlm", root / "scripts/train_charlm.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     for kind in ("lstm", "gru", "rnn"):
-        path = script.OUT / f"charlm_{kind}.npz"
-        model = load_charlm(path, kind, hidden_size_for(kind, script.TARGET_PARAMS))
-        assert model.hidden_size == hidden_size_for(kind, script.TARGET_PARAMS)
-    import json
-
-    report = json.loads((script.OUT / "charlm.json").read_text())
+        model = load_model(kind)
+        assert model.cell == kind and model.hidden_size == script.hidden_for(kind)
+    report = artifacts.load("charlm/runs")
     names = ["lstm", "gru", "rnn"] + [f"tbptt{n}" for n in script.TBPTT_LENGTHS] + [
         f"tbptt{n}_b{script.MAIN['batch_size'] * script.MAIN['seq_len'] // n}"
         for n in script.BATCH_LENGTHS]
     assert sorted(report["models"]) == sorted(names)
     for name in names:
         rec = report["models"][name]
-        model = load_charlm(script.OUT / f"charlm_{name}.npz", rec["kind"], rec["hidden_size"])
-        assert rec["parameters"] == sum(p.numel() for p in model.parameters())
+        model = load_model(name)
+        assert (model.cell, model.hidden_size) == (rec["kind"], rec["hidden_size"])
+        assert rec["parameters"] == parameter_count(model)

@@ -10,9 +10,9 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from lstmbook.backends import BackendUnavailableError  # noqa: E402
-from lstmbook.numpy.train import History  # noqa: E402
 from lstmbook.torch import LSTM, LSTMCell, lstm_step  # noqa: E402
-from lstmbook.torch.train import evaluate, resolve_device, train, train_step  # noqa: E402
+from lstmbook.torch.train import evaluate, fit, resolve_device, train_step  # noqa: E402
+from lstmbook.training import History  # noqa: E402
 
 TOL = {torch.float64: 1e-10, torch.float32: 1e-5}
 
@@ -26,17 +26,17 @@ def lstm_pair(I, H, L=1, *, bias=True, batch_first=False, dtype=torch.float64, s
     return ours, ref
 
 
-def run_with_grads(module, x, hx=None, seed=1):
+def run_with_grads(module, x, state=None, seed=1):
     """Forward, then backward of a random linear function of (output, h_n, c_n).
 
     Returns the forward results and the gradients of that loss with respect to the
     input, the initial state (if given) and every parameter, as a dict of tensors.
     """
     x = x.detach().clone().requires_grad_(True)
-    if hx is not None:
-        hx = tuple(s.detach().clone().requires_grad_(True) for s in hx)
+    if state is not None:
+        state = tuple(s.detach().clone().requires_grad_(True) for s in state)
     module.zero_grad(set_to_none=True)
-    out, (h_n, c_n) = module(x, hx)
+    out, (h_n, c_n) = module(x, state)
     gen = torch.Generator().manual_seed(seed)
     weights = [
         torch.randn(t.shape, generator=gen, dtype=t.dtype).to(t.device) for t in (out, h_n, c_n)
@@ -44,8 +44,8 @@ def run_with_grads(module, x, hx=None, seed=1):
     loss = sum((t * w).sum() for t, w in zip((out, h_n, c_n), weights, strict=True))
     loss.backward()
     result = {"output": out, "h_n": h_n, "c_n": c_n, "grad_x": x.grad}
-    if hx is not None:
-        result["grad_h_0"], result["grad_c_0"] = hx[0].grad, hx[1].grad
+    if state is not None:
+        result["grad_h_0"], result["grad_c_0"] = state[0].grad, state[1].grad
     for name, p in module.named_parameters():
         result[f"grad_{name}"] = p.grad
     return result
@@ -91,8 +91,10 @@ def random_state(L, B, H, *, unbatched=False, dtype=torch.float64, seed=3):
 def test_matches_torch_lstm_float64(I, H, L, T, B, bias, batch_first, unbatched, with_state, seed):
     ours, ref = lstm_pair(I, H, L, bias=bias, batch_first=batch_first, seed=seed)
     x = random_input(T, B, I, batch_first=batch_first, unbatched=unbatched, seed=seed + 1)
-    hx = random_state(L, B, H, unbatched=unbatched, seed=seed + 2) if with_state else None
-    assert_all_close(run_with_grads(ours, x, hx), run_with_grads(ref, x, hx), TOL[torch.float64])
+    state = random_state(L, B, H, unbatched=unbatched, seed=seed + 2) if with_state else None
+    assert_all_close(
+        run_with_grads(ours, x, state), run_with_grads(ref, x, state), TOL[torch.float64]
+    )
 
 
 @pytest.mark.parametrize("L", [1, 2, 3])
@@ -100,8 +102,10 @@ def test_matches_torch_lstm_float64(I, H, L, T, B, bias, batch_first, unbatched,
 def test_matches_torch_lstm_float32(L, batch_first):
     ours, ref = lstm_pair(5, 7, L, batch_first=batch_first, dtype=torch.float32)
     x = random_input(9, 4, 5, batch_first=batch_first, dtype=torch.float32)
-    hx = random_state(L, 4, 7, dtype=torch.float32)
-    assert_all_close(run_with_grads(ours, x, hx), run_with_grads(ref, x, hx), TOL[torch.float32])
+    state = random_state(L, 4, 7, dtype=torch.float32)
+    assert_all_close(
+        run_with_grads(ours, x, state), run_with_grads(ref, x, state), TOL[torch.float32]
+    )
 
 
 def test_output_shapes():
@@ -300,7 +304,7 @@ def test_nan_input_raises(lstm):
 
 
 @pytest.mark.parametrize(
-    "hx, exc, match",
+    "state, exc, match",
     [
         (torch.zeros(2, 2, 4, dtype=torch.float64), TypeError, "expected a tuple"),
         ((torch.zeros(2, 2, 4, dtype=torch.float64),), TypeError, "of length 1"),
@@ -320,9 +324,22 @@ def test_nan_input_raises(lstm):
         ),
     ],
 )
-def test_bad_state_raises(lstm, hx, exc, match):
+def test_bad_state_raises(lstm, state, exc, match):
     with pytest.raises(exc, match=match):
-        lstm(torch.zeros(5, 2, 3, dtype=torch.float64), hx)
+        lstm(torch.zeros(5, 2, 3, dtype=torch.float64), state)
+
+
+def test_the_state_is_the_second_argument_or_state_as_in_numpy():
+    """torch.nn.LSTM's call ``lstm(x, hx)`` works; the keyword is ``state``, as in NumPy."""
+    ours, ref = lstm_pair(3, 4, 2)
+    x, state = random_input(5, 2, 3), random_state(2, 2, 4)
+    by_position, (h_p, c_p) = ours(x, state)
+    by_keyword, (h_k, c_k) = ours(x, state=state)
+    expected, _ = ref(x, state)
+    assert torch.equal(by_position, by_keyword) and torch.equal(c_p, c_k)
+    torch.testing.assert_close(by_position, expected)
+    cell = LSTMCell(3, 4, dtype=torch.float64)
+    assert torch.equal(cell(x[0], (h_p[0], c_p[0]))[0], cell(x[0], state=(h_p[0], c_p[0]))[0])
 
 
 def test_unbatched_state_must_be_2d(lstm):
@@ -376,15 +393,16 @@ def test_train_decreases_the_loss():
     batches = sum_task()
     val = sum_task(n_batches=1, seed=1)[0]
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
-    history = train(
+    history = fit(
         model,
-        torch.nn.MSELoss(),
-        optimizer,
         batches,
+        loss_fn=torch.nn.MSELoss(),
+        optimizer=optimizer,
         epochs=8,
         device="cpu",
         progress=False,
         val_data=val,
+        restore_best=False,
     )
     assert isinstance(history, History)
     assert len(history.loss) == len(history.grad_norm) == 8 * 4
@@ -395,13 +413,21 @@ def test_train_decreases_the_loss():
     assert history.val_loss[-1] == pytest.approx(evaluate(model, torch.nn.MSELoss(), val))
 
 
-def test_train_accepts_numpy_batches_and_callables():
+def test_train_accepts_numpy_batches_and_batch_generators():
     torch.manual_seed(0)
     model = LastStepRegressor()
     numpy_batches = [(x.numpy(), y.numpy()) for x, y in sum_task()]
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
-    history = train(
-        model, torch.nn.MSELoss(), optimizer, lambda: iter(numpy_batches), epochs=2, progress=False
+    mse = torch.nn.MSELoss()
+    history = fit(model, numpy_batches, loss_fn=mse, optimizer=optimizer, epochs=2, progress=False)
+    assert len(history.loss) == 8
+    history = fit(
+        model,
+        lambda update: numpy_batches[update % 4],
+        loss_fn=mse,
+        optimizer=optimizer,
+        steps=8,
+        progress=False,
     )
     assert len(history.loss) == 8
 
@@ -424,16 +450,23 @@ def test_train_stops_on_nan_loss():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     before = [p.detach().clone() for p in model.parameters()]
     with pytest.raises(FloatingPointError, match="training diverged"):
-        train(model, lambda pred, y: pred.sum() * float("nan"), optimizer, [(x, y)], progress=False)
+        fit(
+            model,
+            [(x, y)],
+            loss_fn=lambda pred, y: pred.sum() * float("nan"),
+            optimizer=optimizer,
+            epochs=1,
+            progress=False,
+        )
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
 
 
-def test_one_shot_generator_lasts_one_epoch():
+def test_one_shot_generator_is_refused():
     model = LastStepRegressor()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     once = (b for b in sum_task())
-    with pytest.raises(ValueError, match="batches yielded nothing in epoch 2"):
-        train(model, torch.nn.MSELoss(), optimizer, once, epochs=2, progress=False)
+    with pytest.raises(ValueError, match="one-shot iterator"):
+        fit(model, once, loss_fn=torch.nn.MSELoss(), optimizer=optimizer, epochs=2, progress=False)
 
 
 def test_evaluate_weights_batches_by_size():
@@ -457,16 +490,25 @@ def test_device_cuda_without_cuda_is_a_clear_error():
     with pytest.raises(
         BackendUnavailableError, match="device='cuda' was asked for, but PyTorch cannot use CUDA"
     ):
-        train(model, torch.nn.MSELoss(), optimizer, sum_task(), device="cuda", progress=False)
+        fit(
+            model,
+            sum_task(),
+            loss_fn=torch.nn.MSELoss(),
+            optimizer=optimizer,
+            epochs=1,
+            device="cuda",
+            progress=False,
+        )
 
 
 def test_train_rejects_bad_arguments():
     model = LastStepRegressor()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    with pytest.raises(ValueError, match="epochs must be a positive integer"):
-        train(model, torch.nn.MSELoss(), optimizer, sum_task(), epochs=0, progress=False)
+    mse = torch.nn.MSELoss()
+    with pytest.raises(ValueError, match="epochs must be a positive"):
+        fit(model, sum_task(), loss_fn=mse, optimizer=optimizer, epochs=0, progress=False)
     with pytest.raises(ValueError, match="clip_norm must be positive"):
-        train(model, torch.nn.MSELoss(), optimizer, sum_task(), clip_norm=0.0, progress=False)
+        fit(model, sum_task(), loss_fn=mse, optimizer=optimizer, epochs=1, clip_norm=0.0)
 
 
 # ----------------------------------------------------------------------------------------
@@ -477,9 +519,9 @@ def test_train_rejects_bad_arguments():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device for torch")
 def test_cuda_matches_cpu():
     ours, _ = lstm_pair(4, 8, 2)
-    x, hx = random_input(6, 3, 4), random_state(2, 3, 8)
-    cpu = run_with_grads(ours, x, hx)
-    gpu = run_with_grads(ours.to("cuda"), x.to("cuda"), tuple(s.to("cuda") for s in hx))
+    x, state = random_input(6, 3, 4), random_state(2, 3, 8)
+    cpu = run_with_grads(ours, x, state)
+    gpu = run_with_grads(ours.to("cuda"), x.to("cuda"), tuple(s.to("cuda") for s in state))
     assert_all_close(cpu, {k: v.cpu() for k, v in gpu.items()}, 1e-10)
     with pytest.raises(ValueError, match="is on cpu but the weights are on cuda"):
         ours(x)
@@ -491,8 +533,14 @@ def test_train_on_cuda():
     torch.manual_seed(0)
     model = LastStepRegressor()
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
-    history = train(
-        model, torch.nn.MSELoss(), optimizer, sum_task(), epochs=4, device="cuda", progress=False
+    history = fit(
+        model,
+        sum_task(),
+        loss_fn=torch.nn.MSELoss(),
+        optimizer=optimizer,
+        epochs=4,
+        device="cuda",
+        progress=False,
     )
     assert next(model.parameters()).is_cuda
     assert history.epoch_loss[-1] < history.epoch_loss[0]
@@ -502,6 +550,6 @@ def test_train_on_cuda():
 def test_progress_bar_shows_the_loss(capsys):
     model = LastStepRegressor()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    train(model, torch.nn.MSELoss(), optimizer, sum_task(), epochs=2, progress=True)
+    fit(model, sum_task(), loss_fn=torch.nn.MSELoss(), optimizer=optimizer, epochs=2, progress=True)
     err = capsys.readouterr().err
     assert "8/8" in err and "loss=" in err

@@ -218,8 +218,22 @@ def test_a_one_shot_iterator_is_refused():
 def test_divergence_stops_with_floating_point_error():
     net = RecurrentNet("rnn", 1, 2, 1)
     x, y = regression_data(8)
-    y[:] = np.nan
+    sgd = torch.optim.SGD(net.parameters(), lr=1e30)  # the second loss overflows
+    with pytest.raises(FloatingPointError, match="diverged"):
+        fit(net, (x, y), loss_fn=nn.MSELoss(), optimizer=sgd, epochs=3, batch_size=4)
+
+
+def test_divergence_hands_the_record_up_to_the_last_finite_update_to_the_caller():
+    losses = []
+
+    def step(x, y):
+        if len(losses) == 3:
+            raise FloatingPointError("the loss is nan: training diverged")
+        losses.append(1.0 / (len(losses) + 1))
+        return losses[-1], 0.5
+
     with pytest.raises(FloatingPointError, match="diverged") as err:
-        fit(net, (x, y), loss_fn=nn.MSELoss(), epochs=1)
-    history = err.value.history  # the record up to the last finite update
-    assert history.stopped == "diverged" and history.updates == len(history.loss) == 0
+        run_loop(step, lambda update: (np.zeros((2, 1)), np.zeros(2)), steps=10)
+    history = err.value.history
+    assert history.stopped == "diverged" and history.updates == 3
+    assert history.loss == losses and history.grad_norm == [0.5] * 3

@@ -2,7 +2,7 @@
 
 import torch
 
-from lstmbook.truncated_bptt import run_truncated, saved_tensor_bytes
+from lstmbook.truncated_bptt import detach_state, run_truncated, saved_tensor_bytes
 
 
 def _lstm():
@@ -41,3 +41,12 @@ def test_saved_memory_grows_with_length_and_is_capped_by_the_window():
     x = torch.randn(2, 10, 3)
     one_window = saved_tensor_bytes(lambda: rnn(x)[0].sum())[1]
     assert 0 < one_window < saved(40, None)
+
+
+def test_detach_state_cuts_the_graph_of_a_state_and_keeps_none():
+    rnn = _lstm()
+    _, (h, c) = rnn(torch.randn(2, 4, 3))
+    h2, c2 = detach_state((h, c))
+    assert h.requires_grad and not h2.requires_grad and not c2.requires_grad
+    torch.testing.assert_close(h2, h)
+    assert detach_state(None) is None

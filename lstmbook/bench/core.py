@@ -1,27 +1,14 @@
-"""Benchmark: ``lstmbook.numpy.LSTM`` and ``lstmbook.torch.LSTM`` against ``torch.nn.LSTM``
-on the CPU, then (where CuPy and a GPU are usable) ``lstmbook.cupy`` against cuDNN.
+"""The benchmark's core: problems, runners, rows, timing, the machine, and tables.
 
-Run ``python -m lstmbook.bench`` (``--quick`` for a tiny smoke run, ``--sizes T,B,I,H ...``
-for other shapes, ``--compile`` to add ``torch.compile``, ``--no-gpu`` to skip the GPU
-table). Every backend gets the same weights (through the state dict) and the
-same input; each measurement is the median of ``--repeats`` timed runs after warm-up.
+Backend-neutral: nothing here knows a backend. The runners live beside it --
+:mod:`lstmbook.bench.cpu` (``lstmbook.numpy``, ``lstmbook.torch``, ``torch.nn.LSTM``) and
+:mod:`lstmbook.bench.gpu` (``lstmbook.cupy`` and cuDNN) -- and import this module; the
+command line (``python -m lstmbook.bench``) is :mod:`lstmbook.bench.cli`.
 
-Columns: forward and forward+backward times in ms; their ratio to ``torch.nn.LSTM``
-(``ref``; its forward runs under ``torch.no_grad()``, as inference would; its
-forward+backward computes the gradients of the weights and of the input, as ours does);
-achieved GFLOP/s, counting only matrix-product FLOPs (forward ``2·T·B·4H·(I+H)`` per
-layer, backward twice that); two NumPy GEMM ceilings measured in the same run: ``gemm_all``
-for the all-steps product (T·B, I+H) x (I+H, 4H) and ``gemm_step`` for the per-step
-recurrent product (4H, H) x (H, B); and the relative difference of the output from the
-reference's.
-
-On machines that set ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE`` OpenBLAS may pick slower
-kernels; for representative numbers run::
-
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m lstmbook.bench
-
-Adding a backend: append a :class:`Runner` to :data:`RUNNERS` (or pass ``runners=`` to
-:func:`run_benchmark`); its ``prepare`` gets the problem and returns two callables.
+A :class:`Runner` is a backend in the table: ``prepare(problem)`` returns two callables
+(one forward; one forward and backward). Every backend gets the same :class:`Problem`
+(weights through the state dict, the same input); each measurement is the median of
+``repeats`` timed runs after warm-up (:func:`median_time`), and becomes a :class:`Row`.
 """
 
 from __future__ import annotations
@@ -29,29 +16,32 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 __all__ = [
+    "BASELINE",
+    "DEFAULT_SIZES",
+    "QUICK_SIZES",
     "Problem",
     "Runner",
     "Row",
-    "RUNNERS",
-    "COMPILED_RUNNER",
     "make_problem",
+    "torch_available",
+    "torch_dtype",
+    "median_time",
+    "gemm_ceiling",
+    "blas_threads",
     "machine_description",
+    "environment_notes",
     "fastest_of",
     "fit_exponent",
     "summary_table",
-    "median_time",
     "parse_size",
-    "run_benchmark",
-    "gpu_table",
-    "main",
 ]
 
 DEFAULT_SIZES = [(100, 32, 64, 128), (50, 64, 256, 256), (35, 128, 512, 512), (1000, 1, 32, 64)]
@@ -88,6 +78,8 @@ class Problem:
 
 
 def make_problem(T, B, I, H, num_layers=1, dtype=np.float32, seed=0) -> Problem:
+    """Sizes, weights of a seeded ``lstmbook.numpy.LSTM`` and a random input and upstream
+    gradient: the same problem for every backend."""
     from lstmbook.numpy import LSTM
 
     rng = np.random.default_rng(seed)
@@ -113,24 +105,19 @@ class Runner:
     threads: Callable[[], str] = field(default=lambda: "")
 
 
-def _numpy_prepare(p: Problem):
-    from lstmbook.numpy import LSTM
-
-    lstm = LSTM(p.I, p.H, p.num_layers, dtype=p.dtype)
-    lstm.load_state_dict(p.state_dict)
-
-    def forward():
-        return lstm(p.x)[0]
-
-    def forward_backward():
-        out = lstm(p.x)[0]
-        lstm.backward(p.grad_output)
-        return out
-
-    return forward, forward_backward
+@dataclass
+class Row:
+    size: tuple[int, int, int, int]
+    backend: str
+    forward_s: float
+    forward_backward_s: float
+    forward_gflops: float
+    forward_backward_gflops: float
+    max_rel_diff: float
 
 
-def _torch_available() -> bool:
+def torch_available() -> bool:
+    """Whether ``import torch`` works here."""
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -138,78 +125,15 @@ def _torch_available() -> bool:
     return True
 
 
-def _torch_prepare(p: Problem):
+def torch_dtype(dtype: Any) -> Any:
+    """The torch dtype of a NumPy float32 or float64 dtype (``ValueError`` for others)."""
     import torch
 
-    dtype = {np.float32: torch.float32, np.float64: torch.float64}[p.dtype.type]
-    lstm = torch.nn.LSTM(p.I, p.H, p.num_layers, dtype=dtype)
-    lstm.load_state_dict({k: torch.from_numpy(v) for k, v in p.state_dict.items()})
-    x = torch.from_numpy(p.x)
-    grad_output = torch.from_numpy(p.grad_output)
-
-    def forward():
-        with torch.no_grad():
-            return lstm(x)[0].numpy()
-
-    def forward_backward():
-        for q in lstm.parameters():
-            q.grad = None
-        xg = x.detach().requires_grad_(True)
-        out = lstm(xg)[0]
-        out.backward(grad_output)
-        return out.detach().numpy()
-
-    return forward, forward_backward
-
-
-def _lstmbook_torch_runner(compiled: bool):
-    """``lstmbook.torch.LSTM`` (explicit gates, autograd backward), eager or compiled."""
-
-    def prepare(p: Problem):
-        import torch
-
-        from lstmbook.torch import LSTM
-
-        dtype = {np.float32: torch.float32, np.float64: torch.float64}[p.dtype.type]
-        lstm = LSTM(p.I, p.H, p.num_layers, dtype=dtype)
-        lstm.load_state_dict({k: torch.from_numpy(v) for k, v in p.state_dict.items()})
-        run = torch.compile(lstm) if compiled else lstm
-        x = torch.from_numpy(p.x)
-        grad_output = torch.from_numpy(p.grad_output)
-
-        def forward():
-            with torch.no_grad():
-                return run(x)[0].numpy()
-
-        def forward_backward():
-            for q in lstm.parameters():
-                q.grad = None
-            out = run(x.detach().requires_grad_(True))[0]
-            out.backward(grad_output)
-            return out.detach().numpy()
-
-        return forward, forward_backward
-
-    return prepare
-
-
-def _torch_threads() -> str:
-    import torch
-
-    return f"torch threads {torch.get_num_threads()}"
-
-
-#: Backends in table order; the first is the reference for the ratio column if it is
-#: not ``BASELINE``. Other backends (lstmbook.torch, lstmbook.cupy) append here.
-RUNNERS: list[Runner] = [
-    Runner("lstmbook.numpy", _numpy_prepare),
-    Runner("lstmbook.torch", _lstmbook_torch_runner(False), _torch_available),
-    Runner("torch", _torch_prepare, _torch_available, _torch_threads),
-]
-
-#: ``torch.compile`` of ``lstmbook.torch.LSTM``: opt-in (``--compile``), since the Python
-#: loop over time steps is unrolled when traced, and compiling takes long for large T.
-COMPILED_RUNNER = Runner("lstmbook.torch compiled", _lstmbook_torch_runner(True), _torch_available)
+    dt = np.dtype(dtype)
+    table = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
+    if dt not in table:
+        raise ValueError(f"the benchmark runs float32 or float64, got {dt}")
+    return table[dt]
 
 
 def median_time(
@@ -287,7 +211,7 @@ def machine_description() -> str:
         f"CPU      {cpu}; {os.cpu_count()} logical CPUs, {usable} usable by this process",
         f"NumPy    {np.__version__}, BLAS {blas_name}, {blas_threads()} BLAS threads",
     ]
-    if _torch_available():
+    if torch_available():
         import torch
 
         lines.append(f"PyTorch  {torch.__version__}, {torch.get_num_threads()} threads")
@@ -369,147 +293,8 @@ def environment_notes() -> list[str]:
     return notes
 
 
-@dataclass
-class Row:
-    size: tuple[int, int, int, int]
-    backend: str
-    forward_s: float
-    forward_backward_s: float
-    forward_gflops: float
-    forward_backward_gflops: float
-    max_rel_diff: float
-
-
-def run_benchmark(
-    sizes: Sequence[tuple[int, int, int, int]] = DEFAULT_SIZES,
-    *,
-    num_layers: int = 1,
-    dtype=np.float32,
-    repeats: int = 7,
-    runners: Sequence[Runner] | None = None,
-    out=None,
-) -> list[Row]:
-    """Time every available runner at every size; print the table to ``out`` (default:
-    the current ``sys.stdout``); return its rows."""
-    out = sys.stdout if out is None else out
-    runners = [r for r in (RUNNERS if runners is None else runners) if r.available()]
-    threads = blas_threads()
-    if _torch_available():
-        import torch
-
-        torch.set_num_threads(threads)
-    print(
-        f"CPU, {np.dtype(dtype).name}, num_layers={num_layers}, median of {repeats} runs", file=out
-    )
-    info = [f"NumPy {np.__version__} BLAS threads {threads}"]
-    info += [r.threads() for r in runners if r.threads()]
-    print("; ".join(info), file=out)
-    for note in environment_notes():
-        print(note, file=out)
-
-    header = (
-        f"{'T,B,I,H':>16} {'backend':>23} {'fwd ms':>9} {'f+b ms':>9} {'fwd/ref':>7} "
-        f"{'f+b/ref':>7} {'fwd GF/s':>8} {'f+b GF/s':>8} {'gemm_all':>8} {'gemm_step':>9} "
-        f"{'max rel diff':>12}"
-    )
-    print(header, file=out)
-    print("-" * len(header), file=out)
-    rows = []
-    for size in sizes:
-        T, B, I, H = size
-        p = make_problem(T, B, I, H, num_layers, dtype)
-        ceiling_all = gemm_ceiling(T * B, I + H, 4 * H, dtype, repeats)
-        ceiling_step = gemm_ceiling(4 * H, H, B, dtype, repeats)
-        timed, outputs = [], {}
-        for r in runners:
-            forward, forward_backward = r.prepare(p)
-            outputs[r.name] = np.asarray(forward(), dtype=np.float64)
-            t_f, t_fb = median_time(forward, repeats), median_time(forward_backward, repeats)
-            timed.append((r.name, t_f, t_fb))
-        ref_name = BASELINE if BASELINE in outputs else runners[0].name
-        ref_out = outputs[ref_name]
-        size_rows = [
-            Row(
-                size,
-                name,
-                t_f,
-                t_fb,
-                p.forward_flops / t_f / 1e9,
-                p.forward_backward_flops / t_fb / 1e9,
-                float(np.linalg.norm(outputs[name] - ref_out) / np.linalg.norm(ref_out)),
-            )
-            for name, t_f, t_fb in timed
-        ]
-        ref = next(row for row in size_rows if row.backend == ref_name)
-        for row in size_rows:
-            print(
-                f"{','.join(map(str, size)):>16} {row.backend:>23} {row.forward_s * 1e3:9.2f} "
-                f"{row.forward_backward_s * 1e3:9.2f} {row.forward_s / ref.forward_s:7.2f} "
-                f"{row.forward_backward_s / ref.forward_backward_s:7.2f} "
-                f"{row.forward_gflops:8.1f} {row.forward_backward_gflops:8.1f} "
-                f"{ceiling_all:8.1f} {ceiling_step:9.1f} {row.max_rel_diff:12.1e}",
-                file=out,
-            )
-            out.flush()
-        rows += size_rows
-    return rows
-
-
 def parse_size(text: str) -> tuple[int, int, int, int]:
     parts = text.split(",")
     if len(parts) != 4 or not all(s.strip().isdigit() and int(s) > 0 for s in parts):
         raise argparse.ArgumentTypeError(f"a size is T,B,I,H with positive integers, got {text!r}")
     return tuple(int(s) for s in parts)  # type: ignore[return-value]
-
-
-def main(argv: Sequence[str] | None = None) -> list[Row]:
-    parser = argparse.ArgumentParser(
-        prog="python -m lstmbook.bench", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
-    parser.add_argument("--sizes", nargs="+", type=parse_size, metavar="T,B,I,H")
-    parser.add_argument("--layers", type=int, default=1, help="num_layers (default 1)")
-    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    parser.add_argument("--repeats", type=int, default=7, help="timed runs per median (≥ 1)")
-    parser.add_argument(
-        "--compile", action="store_true", help="add torch.compile(lstmbook.torch.LSTM)"
-    )
-    parser.add_argument(
-        "--no-gpu", action="store_true", help="skip the GPU table (lstmbook.cupy vs cuDNN)"
-    )
-    args = parser.parse_args(argv)
-    sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
-    print(machine_description())
-    runners = RUNNERS + ([COMPILED_RUNNER] if args.compile else [])
-    repeats = max(1, args.repeats)
-    rows = run_benchmark(
-        sizes,
-        num_layers=args.layers,
-        dtype=np.dtype(args.dtype),
-        repeats=repeats,
-        runners=runners,
-    )
-    if not args.no_gpu:
-        rows += gpu_table(quick=args.quick, num_layers=args.layers, repeats=repeats)
-    return rows
-
-
-def gpu_table(*, quick: bool, num_layers: int, repeats: int) -> list[Row]:
-    """The GPU benchmark (``lstmbook.cupy.bench``) where CuPy and a GPU are usable; else a
-    line saying why it was skipped."""
-    from lstmbook.backends import backend_status
-
-    status = backend_status("cupy")
-    print()
-    if not status.usable:
-        print(f"GPU table skipped: {status.reason}")
-        return []
-    from lstmbook.cupy.bench import gpu_benchmark
-
-    sizes = QUICK_SIZES if quick else None
-    kwargs = {"sizes": sizes} if sizes else {}
-    return gpu_benchmark(num_layers=num_layers, repeats=repeats, **kwargs)
-
-
-if __name__ == "__main__":
-    main()

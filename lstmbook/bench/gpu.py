@@ -1,22 +1,23 @@
 """GPU benchmark: ``lstmbook.cupy.LSTM`` (fused and unfused) against cuDNN's ``torch.nn.LSTM``.
 
-Run ``python -m lstmbook.cupy.bench`` (``--sizes T,B,I,H ...``, ``--repeats N``,
+Run ``python -m lstmbook.bench.gpu`` (``--sizes T,B,I,H ...``, ``--repeats N``,
 ``--layers L``). Without CuPy or a GPU it prints why and exits with status 0.
 
 Every backend gets the same weights (one state dict) and the same input, float32 by
-default, built by :func:`lstmbook.bench.make_problem`. A timed run is one call that ends
+default, built by :func:`lstmbook.bench.core.make_problem`. A timed run is one call that ends
 with a device synchronisation (``cupy.cuda.Device().synchronize()``, which waits for
 torch's work too), so the wall time covers the GPU work and the Python that launches it;
 each figure is the median of ``repeats`` runs after two warm-up runs (which also compile
 the kernels). "forward" is ``lstm(x)`` for lstmbook.cupy (which keeps what its backward
-needs) and ``lstm(x)`` under ``torch.no_grad()`` for cuDNN, as in :mod:`lstmbook.bench`;
+needs) and ``lstm(x)`` under ``torch.no_grad()`` for cuDNN, as in :mod:`lstmbook.bench.cpu`;
 "f+b" is a forward and a backward with gradients for the weights and the input.
 
 TF32 is off for torch by default (CuPy does not use it unless ``CUPY_TF32=1``), so both
 sides do full float32 matrix products; ``--tf32`` allows it for cuDNN.
 
-The runners are :class:`lstmbook.bench.Runner` objects (:data:`GPU_RUNNERS`) and the rows
-:class:`lstmbook.bench.Row`, so ``lstmbook.bench`` can show them beside the CPU table.
+The runners are :class:`lstmbook.bench.core.Runner` objects (:data:`GPU_RUNNERS`) and the
+rows :class:`lstmbook.bench.core.Row`, so ``python -m lstmbook.bench`` shows them beside the
+CPU table. This module imports the core; the core imports no runner.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..backends import BackendUnavailableError, require_cupy
-from ..bench import Problem, Row, Runner, make_problem, median_time, parse_size
+from .core import Problem, Row, Runner, make_problem, median_time, parse_size, torch_dtype
 
 __all__ = ["DEFAULT_GPU_SIZES", "GPU_RUNNERS", "gpu_benchmark", "main"]
 
@@ -52,7 +53,7 @@ class DeviceOutput:
 
 def _cupy_runner(fused: bool) -> Callable[[Problem], tuple[Callable, Callable]]:
     def prepare(p: Problem) -> tuple[Callable, Callable]:
-        from .lstm import LSTM
+        from ..cupy.lstm import LSTM
 
         cupy = require_cupy()
         lstm = LSTM(p.I, p.H, p.num_layers, dtype=p.dtype, fused=fused)
@@ -79,7 +80,7 @@ def _cupy_runner(fused: bool) -> Callable[[Problem], tuple[Callable, Callable]]:
 def _cudnn_prepare(p: Problem) -> tuple[Callable, Callable]:
     import torch
 
-    dtype = {np.float32: torch.float32, np.float64: torch.float64}[p.dtype.type]
+    dtype = torch_dtype(p.dtype)
     lstm = torch.nn.LSTM(p.I, p.H, p.num_layers, dtype=dtype, device="cuda")
     lstm.load_state_dict({k: torch.from_numpy(v) for k, v in p.state_dict.items()})
     x = torch.from_numpy(p.x).cuda()
@@ -156,7 +157,7 @@ def gpu_benchmark(
 
     Returns
     -------
-    list of :class:`lstmbook.bench.Row`
+    list of :class:`lstmbook.bench.core.Row`
         One per (size, backend); ``max_rel_diff`` is the output's relative difference
         to the first backend's (``lstmbook.cupy fused``).
 
@@ -257,7 +258,7 @@ def _set_tf32(allow: bool) -> Callable[[], None]:
 def main(argv: Sequence[str] | None = None) -> list[Row]:
     """Command line; without CuPy or a GPU, print why and return no rows (exit status 0)."""
     parser = argparse.ArgumentParser(
-        prog="python -m lstmbook.cupy.bench", description=__doc__.split("\n")[0]
+        prog="python -m lstmbook.bench.gpu", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--sizes", nargs="+", type=parse_size, metavar="T,B,I,H")
     parser.add_argument("--layers", type=int, default=1, help="num_layers (default 1)")

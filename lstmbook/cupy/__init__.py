@@ -5,7 +5,7 @@
   ``to_numpy()`` / ``from_numpy()`` move a model between host and device.
 * :mod:`lstmbook.cupy.kernels` -- the fused step kernels, generated from one table of
   formulas that is also evaluated with NumPy (so their maths is tested without a GPU).
-* :mod:`lstmbook.cupy.bench` -- timings against cuDNN (``python -m lstmbook.cupy.bench``).
+Timings against cuDNN are in :mod:`lstmbook.bench.gpu` (``python -m lstmbook.bench.gpu``).
 
 ``import lstmbook.cupy`` works without CuPy; making a model needs CuPy and a GPU
 (``pip install -e ".[gpu]"``) and otherwise raises

@@ -23,8 +23,8 @@ numbers, ``+ - *``, ``tanh`` and the helper ``sigmoid``)::
 and the table is read two ways:
 
 * :func:`cuda_source` translates it to the CUDA C body of a ``cupy.ElementwiseKernel``
-  (compiled on the GPU by :func:`lstm_step_forward` / :func:`lstm_step_backward`);
-* :func:`reference_step_forward` / :func:`reference_step_backward` evaluate the *same*
+  (compiled on the GPU by :func:`lstm_step_forward_` / :func:`lstm_step_backward_`);
+* :func:`reference_step_forward_` / :func:`reference_step_backward_` evaluate the *same*
   parsed formulas with NumPy (or any ``xp``), so the maths of the kernels is tested on the
   CPU, without CuPy.
 
@@ -72,12 +72,12 @@ __all__ = [
     "KernelSource",
     "cuda_source",
     "check_step_arrays",
-    "evaluate_step",
-    "reference_step_forward",
-    "reference_step_backward",
+    "evaluate_step_",
+    "reference_step_forward_",
+    "reference_step_backward_",
     "elementwise_kernel",
-    "lstm_step_forward",
-    "lstm_step_backward",
+    "lstm_step_forward_",
+    "lstm_step_backward_",
 ]
 
 Array = Any  # numpy.ndarray or cupy.ndarray
@@ -422,7 +422,7 @@ def _gate_blocks(buffer: Array, S: tuple[int, ...]) -> list[Array]:
     return [flat[k * N : (k + 1) * N].reshape(S) for k in range(4)]
 
 
-def evaluate_step(spec: StepKernel, arrays: Mapping[str, Array], *, xp: ModuleType = np) -> None:
+def evaluate_step_(spec: StepKernel, arrays: Mapping[str, Array], *, xp: ModuleType = np) -> None:
     """Run a kernel's formulas on whole arrays with ``xp``: the CPU twin of the GPU kernel.
 
     Parameters
@@ -436,7 +436,7 @@ def evaluate_step(spec: StepKernel, arrays: Mapping[str, Array], *, xp: ModuleTy
     xp : module
         ``numpy`` (or ``cupy``).
     """
-    S = check_step_arrays(f"evaluate_step({spec.name})", spec, arrays)
+    S = check_step_arrays(f"evaluate_step_({spec.name})", spec, arrays)
     env: dict[str, Array] = {}
     for r in spec.reads:  # copies: the writes below must not change what was read
         env[r] = xp.array(arrays[r], copy=True)
@@ -453,17 +453,17 @@ def evaluate_step(spec: StepKernel, arrays: Mapping[str, Array], *, xp: ModuleTy
         arrays[array][...] = env[value]
 
 
-def reference_step_forward(
+def reference_step_forward_(
     gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: Array, *, xp: ModuleType = np
 ) -> None:
     """:data:`FORWARD` evaluated with ``xp``; the contract of
-    :func:`lstmbook.numpy.functional.lstm_step_forward` in its gate-major form (gates
+    :func:`lstmbook.numpy.functional.lstm_step_forward_` in its gate-major form (gates
     (4, *S), C-contiguous, in/out; c_prev (S) in; c, tanh_c, h (S) out)."""
     arrays = {"gates": gates, "c_prev": c_prev, "c": c, "tanh_c": tanh_c, "h": h}
-    evaluate_step(FORWARD, arrays, xp=xp)
+    evaluate_step_(FORWARD, arrays, xp=xp)
 
 
-def reference_step_backward(
+def reference_step_backward_(
     dh: Array,
     dc: Array,
     gates: Array,
@@ -474,12 +474,12 @@ def reference_step_backward(
     xp: ModuleType = np,
 ) -> None:
     """:data:`BACKWARD` evaluated with ``xp``; the contract of
-    :func:`lstmbook.numpy.functional.lstm_step_backward` in its gate-major form (dc (S)
+    :func:`lstmbook.numpy.functional.lstm_step_backward_` in its gate-major form (dc (S)
     in: ∂L/∂c_t, out: ∂L/∂c_{t-1}; gates, dgates (4, *S), C-contiguous; dgates out).
     ``dh`` is left unchanged."""
     arrays = {"dh": dh, "dc": dc, "gates": gates, "c_prev": c_prev, "tanh_c": tanh_c}
     arrays["dgates"] = dgates
-    evaluate_step(BACKWARD, arrays, xp=xp)
+    evaluate_step_(BACKWARD, arrays, xp=xp)
 
 
 # ================================================================== launched on the GPU
@@ -508,10 +508,10 @@ def elementwise_kernel(spec: StepKernel) -> Any:
     return kernel
 
 
-def lstm_step_forward(gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: Array) -> None:
+def lstm_step_forward_(gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: Array) -> None:
     """Fused forward of one step on the GPU: one kernel launch, nothing allocated.
 
-    Same contract as :func:`lstmbook.numpy.functional.lstm_step_forward` with gate-major
+    Same contract as :func:`lstmbook.numpy.functional.lstm_step_forward_` with gate-major
     gates (the layout :class:`lstmbook.numpy.LSTM` / ``LSTMCell`` pass their step
     hooks), for CuPy arrays of one dtype (float32 or float64; CuPy refuses a mix).
 
@@ -530,16 +530,16 @@ def lstm_step_forward(gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: A
         If a shape differs or ``gates`` is not C-contiguous (:func:`check_step_arrays`).
     """
     arrays = {"gates": gates, "c_prev": c_prev, "c": c, "tanh_c": tanh_c, "h": h}
-    check_step_arrays("lstm_step_forward", FORWARD, arrays)
+    check_step_arrays("lstm_step_forward_", FORWARD, arrays)
     elementwise_kernel(FORWARD)(c_prev, int(c.size), gates, c, tanh_c, h)  # FORWARD_ARGS
 
 
-def lstm_step_backward(
+def lstm_step_backward_(
     dh: Array, dc: Array, gates: Array, c_prev: Array, tanh_c: Array, dgates: Array
 ) -> None:
     """Fused backward of one step on the GPU: one kernel launch, nothing allocated.
 
-    Same contract as :func:`lstmbook.numpy.functional.lstm_step_backward` with gate-major
+    Same contract as :func:`lstmbook.numpy.functional.lstm_step_backward_` with gate-major
     gates (``dh`` is only read here; no ``work`` or ``g_offset`` is needed).
 
     Parameters
@@ -562,5 +562,5 @@ def lstm_step_backward(
     """
     arrays = {"dh": dh, "dc": dc, "gates": gates, "c_prev": c_prev, "tanh_c": tanh_c}
     arrays["dgates"] = dgates
-    check_step_arrays("lstm_step_backward", BACKWARD, arrays)
+    check_step_arrays("lstm_step_backward_", BACKWARD, arrays)
     elementwise_kernel(BACKWARD)(dh, c_prev, tanh_c, gates, int(dc.size), dgates, dc)

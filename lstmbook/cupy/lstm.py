@@ -11,9 +11,9 @@ code, which then runs as a dozen small CuPy kernels per step)::
     A = X W_ih^T + b       (xp.matmul)        the same lines, xp = cupy (cuBLAS)
     for t:
         A[t] += h W_hh^T   (xp.matmul)        the same
-        _cell_step_forward                    ONE fused kernel (kernels.FORWARD)
+        _cell_step_forward_                   ONE fused kernel (kernels.FORWARD)
     backward, for t = T-1 .. 0:
-        _cell_step_backward                   ONE fused kernel (kernels.BACKWARD)
+        _cell_step_backward_                  ONE fused kernel (kernels.BACKWARD)
         dh = dA[t] W_hh    (xp.matmul)        the same
 
 Parameters, gradients, outputs and states are CuPy arrays on the current device;
@@ -58,15 +58,15 @@ class _OnDevice:
     # The NumPy classes pass the hooks gate-major (4, *S) gate blocks, C-contiguous, and
     # states of shape S ((H, B) in LSTM, (B, H) in LSTMCell; LSTM's h a strided view):
     # the layout the fused kernels index (see lstmbook.cupy.kernels), checked per launch.
-    def _cell_step_forward(
+    def _cell_step_forward_(
         self, gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: Array
     ) -> None:
         if self.fused:
-            kernels.lstm_step_forward(gates, c_prev, c, tanh_c, h)
+            kernels.lstm_step_forward_(gates, c_prev, c, tanh_c, h)
         else:
-            super()._cell_step_forward(gates, c_prev, c, tanh_c, h)  # type: ignore[misc]
+            super()._cell_step_forward_(gates, c_prev, c, tanh_c, h)  # type: ignore[misc]
 
-    def _cell_step_backward(
+    def _cell_step_backward_(
         self,
         dh: Array,
         dc: Array,
@@ -76,9 +76,9 @@ class _OnDevice:
         dgates: Array,
     ) -> None:
         if self.fused:
-            kernels.lstm_step_backward(dh, dc, gates, c_prev, tanh_c, dgates)
+            kernels.lstm_step_backward_(dh, dc, gates, c_prev, tanh_c, dgates)
         else:
-            super()._cell_step_backward(dh, dc, gates, c_prev, tanh_c, dgates)  # type: ignore[misc]
+            super()._cell_step_backward_(dh, dc, gates, c_prev, tanh_c, dgates)  # type: ignore[misc]
 
     def _to_numpy(self, a: Array) -> np.ndarray:
         """Device to host copy (``cupy.asnumpy``; synchronises)."""

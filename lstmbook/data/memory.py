@@ -7,6 +7,9 @@
 * :func:`bracket_text` -- generated text with brackets and full stops, labelled at every
   character with the number of brackets still open in the sentence: a counter that must
   be increased, decreased and reset, for reading an LSTM's gates.
+* :data:`TASKS`, :func:`task_batch`, :func:`task_accuracy` -- the two memory tasks of the
+  Background chapter's sweep by name, a batch of either, and the accuracy that scores it
+  (:func:`lstmbook.torch.memory.train_memory_task` trains on them).
 
 Used by the Background and Gates chapters (``book/background``, ``book/gates``).
 """
@@ -21,6 +24,9 @@ __all__ = [
     "ADDING_TOLERANCE",
     "adding_accuracy",
     "delayed_recall",
+    "TASKS",
+    "task_batch",
+    "task_accuracy",
     "BRACKET_ALPHABET",
     "bracket_text",
     "encode_text",
@@ -117,6 +123,47 @@ def delayed_recall(
     x[np.arange(n)[:, None], np.arange(T)[None, :], channels] = 1
     y = y.astype(np.int64)
     return (x, y, lags.astype(np.int64)) if return_lags else (x, y)
+
+
+#: The memory tasks by name: inputs and outputs per step, the accuracy of guessing
+#: (None: see :data:`lstmbook.data.ADDING_BASELINE_MSE`), and the loss they train with.
+TASKS = {
+    "adding": {"inputs": 2, "outputs": 1, "chance": None, "loss": "mse"},
+    "recall": {"inputs": 8, "outputs": 4, "chance": 0.25, "loss": "cross-entropy"},
+}
+
+
+def _check_task(task: str) -> str:
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {sorted(TASKS)}, got {task!r}")
+    return task
+
+
+def task_batch(task: str, n: int, seq_len: int, seed: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` sequences of a memory task (:data:`TASKS`).
+
+    ``"adding"``: :func:`lstmbook.data.adding_problem`, x (n, T, 2), y (n, 1) float32;
+    ``"recall"``: :func:`delayed_recall` of one of 4 symbols shown at the first step, among
+    4 distractors, x (n, T, 8) float32, y (n,) int64.
+    """
+    from lstmbook.data import adding_problem
+
+    if _check_task(task) == "adding":
+        return adding_problem(n, seq_len, seed=seed, dtype=np.float32)
+    return delayed_recall(n, seq_len, n_symbols=4, n_distractors=4, seed=seed)
+
+
+def task_accuracy(task: str, pred, y) -> float:
+    """Adding problem: fraction of answers within :data:`ADDING_TOLERANCE` of the sum
+    (``pred`` (N, 1)); recall: fraction of sequences whose largest score (``pred`` (N, K))
+    names the target ``y`` (N,)."""
+    pred, y = np.asarray(pred), np.asarray(y)
+    if _check_task(task) == "adding":
+        return adding_accuracy(pred, y)
+    if pred.ndim != 2 or pred.shape[0] != y.shape[0]:
+        raise ValueError(f"task_accuracy: scores of shape (N, K) expected, got {pred.shape} "
+                         f"for {y.shape[0]} targets")
+    return float(np.mean(pred.argmax(-1) == y))
 
 
 #: Characters of :func:`bracket_text`: space, full stop, brackets, then letters.

@@ -152,7 +152,7 @@ def _lookup(exercise_id: str) -> Exercise:
     if exercise_id not in EXERCISES:
         near = difflib.get_close_matches(exercise_id, list(EXERCISES), n=3)
         hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
-        raise KeyError(f"no exercise {exercise_id!r}{hint}")
+        raise ValueError(f"no exercise {exercise_id!r}{hint}")
     return EXERCISES[exercise_id]
 
 

@@ -38,9 +38,9 @@ register(
 
 
 def _lstm_parameters(I: int = 2, H: int = 16, O: int = 1) -> int:
-    from lstmbook.torch.memory import MemoryNet
+    from lstmbook.torch.models import RecurrentNet, parameter_count
 
-    return int(sum(p.numel() for p in MemoryNet("lstm", I, H, O).parameters()))
+    return parameter_count(RecurrentNet("lstm", I, H, O))
 
 
 register(
@@ -64,7 +64,7 @@ register(
 
 
 def _rnn_case(seed: int) -> tuple[tuple, np.ndarray]:
-    from lstmbook.gradient_flow import ElmanRNN
+    from lstmbook.numpy.rnn import ElmanRNN
 
     I, H, B = 3, 4, 2
     rnn = ElmanRNN(I, H, seed=seed)

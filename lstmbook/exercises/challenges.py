@@ -110,9 +110,9 @@ register(
 
 def _int8_bytes(I: int = 256, H: int = 256, C: int = 10) -> int:
     from lstmbook.quantize import quantize_state_dict, state_dict_nbytes
-    from lstmbook.torch.distill import SequenceClassifier
+    from lstmbook.torch.models import RecurrentNet
 
-    return state_dict_nbytes(quantize_state_dict(SequenceClassifier(I, H, C).state_dict()))
+    return state_dict_nbytes(quantize_state_dict(RecurrentNet("lstm", I, H, C).state_dict()))
 
 
 def _float_bytes(I: int = 256, H: int = 256, C: int = 10) -> int:
@@ -125,7 +125,7 @@ def _scale_bytes(H: int = 256, C: int = 10) -> int:
 
 register(
     "compression-2",
-    title="Bytes of SequenceClassifier(256, 256, 10) with int8 per-row weights",
+    title='Bytes of RecurrentNet("lstm", 256, 256, 10) with int8 per-row weights',
     page="challenges/compression",
     kind="number",
     checker=lambda a: compare_number(
@@ -225,11 +225,10 @@ register(
 
 
 def _param_ratio() -> float:
-    from lstmbook.numpy import parameter_count
-    from lstmbook.torch.distill import SequenceClassifier
+    from lstmbook.torch.models import RecurrentNet, parameter_count
 
-    return parameter_count(SequenceClassifier(8, 64, 10)) / parameter_count(
-        SequenceClassifier(8, 8, 10)
+    return parameter_count(RecurrentNet("lstm", 8, 64, 10)) / parameter_count(
+        RecurrentNet("lstm", 8, 8, 10)
     )
 
 

@@ -487,11 +487,11 @@ def _gpu_step_case(seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _library_step(gates: np.ndarray, c_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from lstmbook.numpy import functional as F
+    from lstmbook.numpy import functional as lf
 
     g = np.array(gates, dtype=np.float64, order="C", copy=True)
     c, tanh_c, h = (np.empty_like(c_prev) for _ in range(3))
-    F.lstm_step_forward(g, c_prev, c, tanh_c, h)
+    lf.lstm_step_forward_(g, c_prev, c, tanh_c, h)
     return c, h
 
 
@@ -614,7 +614,7 @@ def _run_formulas(maths: Any, gates: np.ndarray, c_prev: np.ndarray):
     spec = kernels.StepKernel(maths=tuple(tuple(m) for m in maths), **CIFG_TEMPLATE)
     g = gates.copy()
     c, tanh_c, h = (np.empty_like(c_prev) for _ in range(3))
-    kernels.evaluate_step(spec, {"gates": g, "c_prev": c_prev, "c": c, "tanh_c": tanh_c,
+    kernels.evaluate_step_(spec, {"gates": g, "c_prev": c_prev, "c": c, "tanh_c": tanh_c,
                                  "h": h})
     return c, h
 

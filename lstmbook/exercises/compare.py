@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -274,11 +274,3 @@ def compare_function(
             if not ok:
                 return False, f"Test case {k + 1}: {msg}" + (f" {hint}" if hint else "")
     return True, f"Correct on all {len(cases)} test cases."
-
-
-def run_or_not_attempted(fn: Callable[..., Any], *args: Any) -> Any:
-    """Call a reader's function; ``None`` back means the skeleton is untouched."""
-    result = fn(*args)
-    if not_attempted(result):
-        raise NotAttempted
-    return result

@@ -37,7 +37,8 @@ register(
 
 
 def _bidirectional_pixel_parameters() -> float:
-    from lstmbook.torch.digit_models import build_classifier, parameter_count
+    from lstmbook.torch.digit_models import build_classifier
+    from lstmbook.torch.models import parameter_count
 
     return float(parameter_count(build_classifier("bidirectional", 1, 64)))
 

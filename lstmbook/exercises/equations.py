@@ -327,7 +327,7 @@ def _dW_hh_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w = rng.normal(size=out.shape)
     lstm.backward(w)
     # δa_t, recovered from the library's own backward through each step
-    from lstmbook.numpy import functional as F
+    from lstmbook.numpy import functional as lf
 
     act = lstm.activations()
     gates = np.concatenate([act["i"], act["f"], act["g"], act["o"]], axis=-1)
@@ -337,7 +337,7 @@ def _dW_hh_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     da, dh, dc = np.empty_like(gates), np.zeros((B, H)), np.zeros((B, H))
     for t in reversed(range(T)):
         dh = dh + w[t]
-        F.lstm_step_backward(dh, dc, gates[t], c_prev[t], np.tanh(act["c"][t]), da[t])
+        lf.lstm_step_backward_(dh, dc, gates[t], c_prev[t], np.tanh(act["c"][t]), da[t])
         dh = da[t] @ W_hh
     return da, h_prev, lstm.grads["weight_hh_l0"]
 

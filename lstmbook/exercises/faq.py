@@ -137,16 +137,16 @@ register(
 
 
 def _extrapolation_mse() -> float:
-    from lstmbook.cell_comparison import task_data
+    from lstmbook.data.faq_tasks import faq_task
 
-    _, _, x_te, y_te = task_data("sine")
+    _, _, x_te, y_te = faq_task("sine")
     return float(np.mean((2 * x_te[:, -1, 0] - x_te[:, -2, 0] - y_te[:, 0]) ** 2))
 
 
 def _persistence_mse() -> float:
-    from lstmbook.cell_comparison import task_data
+    from lstmbook.data.faq_tasks import faq_task
 
-    _, _, x_te, y_te = task_data("sine")
+    _, _, x_te, y_te = faq_task("sine")
     return float(np.mean((x_te[:, -1, 0] - y_te[:, 0]) ** 2))
 
 
@@ -157,7 +157,7 @@ register(
     kind="number",
     checker=lambda a: compare_number(
         a, _extrapolation_mse(), rtol=1e-3,
-        hint="Predict y = 2·x[:, -1] − x[:, -2] on the held-out split of task_data('sine')."
+        hint="Predict y = 2·x[:, -1] − x[:, -2] on the held-out split of faq_task('sine')."
     ),
     reference=_extrapolation_mse,
     wrong_answers=lambda: [
@@ -211,7 +211,7 @@ register(
 
 
 def _outside_three() -> float:
-    from lstmbook.cell_comparison import spiky_sine
+    from lstmbook.data.faq_tasks import spiky_sine
     from lstmbook.scaling import fit_robust
 
     x = spiky_sine()[0]

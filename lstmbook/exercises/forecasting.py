@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ._core import WrongAnswer, register
 from .compare import compare_number
 
 PAGE = "applications/forecasting"
-WEIGHTS = Path(__file__).resolve().parents[2] / "book" / "applications" / "weights"
 
 
 def _task(name):
@@ -24,12 +21,13 @@ def _task(name):
 
 
 def _ensemble(name, block="test"):
+    from lstmbook import artifacts
     from lstmbook.torch.forecast import load_forecasters
 
     y, st, split, make_windows = _task(name)
     b = split.test if block == "test" else split.val
     x, yt, _ = make_windows(y, st["window"], st["horizon"], start=b.start, stop=b.stop)
-    fs = load_forecasters(WEIGHTS / f"forecast_{name}_lstm_recursive.npz", cell="lstm",
+    fs = load_forecasters(artifacts.load(f"forecast/{name}_lstm_recursive"), cell="lstm",
                           window=st["window"], horizon=st["horizon"], strategy="recursive",
                           n_seeds=5)
     return yt, np.mean([f.predict(x) for f in fs], axis=0), y[split.train]

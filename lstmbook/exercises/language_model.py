@@ -78,22 +78,17 @@ register(
 
 
 # ----------------------------------------------- 3: the bracket-depth cell, measured
-#: ``TARGET_PARAMS`` of scripts/train_charlm.py, which made the shipped weights.
-LSTM_PARAMS = 86_000
 #: Characters of the test split read (the page's ``CELL_CHARS``).
 CELL_CHARS = 20_000
 
 
 @functools.lru_cache(maxsize=1)
 def _bracket_correlations() -> tuple[float, ...]:
-    from pathlib import Path
-
     from lstmbook.cells import correlations
     from lstmbook.data.text import stdlib_corpus, text_properties
-    from lstmbook.torch.charlm import cell_states, hidden_size_for, load_charlm
+    from lstmbook.torch.charlm import cell_states, load_model
 
-    root = Path(__file__).resolve().parents[2] / "book" / "applications" / "weights"
-    model = load_charlm(root / "charlm_lstm.npz", "lstm", hidden_size_for("lstm", LSTM_PARAMS))
+    model = load_model("lstm")  # the shipped charlm/lstm
     test = stdlib_corpus().test
     acts = cell_states(model, test[:CELL_CHARS])
     depth = text_properties(test)["bracket_depth"][:CELL_CHARS]

@@ -58,9 +58,10 @@ register(
 
 # ------------------------------------------------------------------ 2: what attention costs
 def _attention_parameters() -> int:
-    from lstmbook.torch.seq2seq import build_model, count_parameters
+    from lstmbook.torch.models import parameter_count
+    from lstmbook.torch.seq2seq import build_model
 
-    return count_parameters(build_model("attention")) - count_parameters(build_model("lstm"))
+    return parameter_count(build_model("attention")) - parameter_count(build_model("lstm"))
 
 
 def _hidden() -> int:

@@ -2,7 +2,7 @@
 
 Everything here takes ``xp`` (``numpy`` by default, ``cupy`` on the GPU) and works in place
 through output arguments, so the same code runs on both backends. The two step functions,
-:func:`lstm_step_forward` and :func:`lstm_step_backward`, are the *elementwise* part of one
+:func:`lstm_step_forward_` and :func:`lstm_step_backward_`, are the *elementwise* part of one
 time step -- everything except the matrix products -- and are the unit a GPU backend
 replaces with one fused kernel each way.
 
@@ -38,7 +38,7 @@ Speed. On small arrays NumPy's cost is per call (≈ 0.2 µs), not per element, 
 functions make as few calls as they can: all four non-linearities in one ``tanh`` over
 the whole (4, *S) block (σ(a) = ½ + ½ tanh(a/2), see :func:`gate_activation_constants`),
 outputs passed positionally, and no Python scalars as operands (each costs a
-conversion) except one, where accuracy needs it (see :func:`lstm_step_backward`).
+conversion) except one, where accuracy needs it (see :func:`lstm_step_backward_`).
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ __all__ = [
     "gate_activation_constants",
     "gate_derivative_offset",
     "gate_nonlinearities_",
-    "lstm_step_forward",
-    "lstm_step_backward",
+    "lstm_step_forward_",
+    "lstm_step_backward_",
 ]
 
 Array = Any  # an xp.ndarray: numpy.ndarray or cupy.ndarray
@@ -201,7 +201,7 @@ def gate_nonlinearities_(
     return gates
 
 
-def lstm_step_forward(
+def lstm_step_forward_(
     gates: Array,
     c_prev: Array,
     c: Array,
@@ -245,7 +245,7 @@ def lstm_step_forward(
     mul(o, tanh_c, h)  # h = o tanh(c)
 
 
-def lstm_step_backward(
+def lstm_step_backward_(
     dh: Array,
     dc: Array,
     gates: Array,
@@ -264,12 +264,12 @@ def lstm_step_backward(
     dh : array S
         ∂L/∂h_t in total (from the output at t and from step t+1). Read, then used as
         scratch: its contents are undefined on return. ``S`` is the state shape, as in
-        :func:`lstm_step_forward`.
+        :func:`lstm_step_forward_`.
     dc : array S
         In: ∂L/∂c_t arriving from step t+1 (not yet including the path through h_t).
         Out: ∂L/∂c_{t-1}.
     gates : array (4, *S), gate-major, or (B, 4H), batch-major (see :func:`gate_views`)
-        Gate values ``[i, f, g, o]`` of step t (from :func:`lstm_step_forward`).
+        Gate values ``[i, f, g, o]`` of step t (from :func:`lstm_step_forward_`).
     c_prev : array S
         Cell state c_{t-1}.
     tanh_c : array S

@@ -24,7 +24,7 @@ layouts at the interface.
 
 Extending to another array library (CuPy): every array is made through ``self.xp`` and
 the elementwise work of a step goes through two methods a subclass may override with
-fused kernels: :meth:`_cell_step_forward` and :meth:`_cell_step_backward`. Whole layers
+fused kernels: :meth:`_cell_step_forward_` and :meth:`_cell_step_backward_`. Whole layers
 go through :meth:`LSTM._layer_forward` / :meth:`LSTM._layer_backward`, and device to
 host copies through :meth:`_to_numpy`.
 """
@@ -47,7 +47,7 @@ from .._checks import (
     check_supported_dtype,
     format_shape,
 )
-from . import functional as F
+from . import functional as lf
 
 __all__ = ["LSTM", "LSTMCell"]
 
@@ -90,14 +90,14 @@ class _RecurrentBase:
             self.params[name] = self.xp.asarray(w)
         self.grads = {k: self.xp.zeros_like(v) for k, v in self.params.items()}
         self._gate_shape: tuple[int, ...] | None = None  # see _use_state_shape
-        self._step_work: Array | None = None  # see _cell_step_backward
+        self._step_work: Array | None = None  # see _cell_step_backward_
 
     def _set_forget_bias(self, bias_ih: str, bias_hh: str, value: float) -> None:
         """Forget-gate slice of ``bias_ih`` := ``value``, of ``bias_hh`` := 0, so that the
         forget gate starts near σ(value) (Jozefowicz et al., 2015, suggest 1.0)."""
         if not self.bias:
             raise ValueError("forget_bias needs bias=True (there is no bias to set)")
-        s_f = F.gate_slices(self.hidden_size)[1]
+        s_f = lf.gate_slices(self.hidden_size)[1]
         self.params[bias_ih][s_f] = value
         self.params[bias_hh][s_f] = 0.0
 
@@ -105,16 +105,16 @@ class _RecurrentBase:
         """Make the step constants (σ and tanh of all four gates in one tanh call, see
         :func:`functional.gate_activation_constants`) those for states of this shape."""
         if state_shape != self._gate_shape:
-            self._gate_scale, self._gate_shift = F.gate_activation_constants(
+            self._gate_scale, self._gate_shift = lf.gate_activation_constants(
                 self.dtype, state_shape, xp=self.xp
             )
             self._gate_shape = state_shape
 
     # ---------------------------------------------------------- overridable hooks
-    def _cell_step_forward(
+    def _cell_step_forward_(
         self, gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: Array
     ) -> None:
-        """Elementwise forward of one step; see :func:`functional.lstm_step_forward`.
+        """Elementwise forward of one step; see :func:`functional.lstm_step_forward_`.
 
         The contract a GPU subclass's fused kernel must keep:
 
@@ -125,11 +125,11 @@ class _RecurrentBase:
         - ``c_prev`` is read; ``c``, ``tanh_c``, ``h`` (shape S) are written. ``h`` may be
           a strided view (in :class:`LSTM` it is a column of the (H, T+1, B) buffer).
         """
-        F.lstm_step_forward(
+        lf.lstm_step_forward_(
             gates, c_prev, c, tanh_c, h, self._gate_scale, self._gate_shift, xp=self.xp
         )
 
-    def _cell_step_backward(
+    def _cell_step_backward_(
         self,
         dh: Array,
         dc: Array,
@@ -138,7 +138,7 @@ class _RecurrentBase:
         tanh_c: Array,
         dgates: Array,
     ) -> None:
-        """Elementwise backward of one step; see :func:`functional.lstm_step_backward`.
+        """Elementwise backward of one step; see :func:`functional.lstm_step_backward_`.
 
         Reads ``dh`` (then scratch), updates ``dc`` from ∂L/∂c_t to ∂L/∂c_{t-1}, writes
         ``dgates`` (4, *S), gate-major like ``gates``. A GPU subclass replaces this with
@@ -147,8 +147,8 @@ class _RecurrentBase:
         work = self._step_work  # scratch and constant, kept between steps
         if work is None or work.shape != gates.shape:
             work = self._step_work = self.xp.empty_like(gates)
-            self._step_g_offset = F.gate_derivative_offset(self.dtype, gates.shape[1:], xp=self.xp)
-        F.lstm_step_backward(
+            self._step_g_offset = lf.gate_derivative_offset(self.dtype, gates.shape[1:], xp=self.xp)
+        lf.lstm_step_backward_(
             dh, dc, gates, c_prev, tanh_c, dgates, work, g_offset=self._step_g_offset, xp=self.xp
         )
 
@@ -213,6 +213,98 @@ class _RecurrentBase:
     def _check_input_dtype(self, x: Array, name: str) -> None:
         check_float_dtype(x, name)
         check_dtype_matches(x, self.dtype, name, what=f"the {self._name} weights")
+
+    # ------------------------------------------------ sequence layouts and checks
+    # Shared by the sequence layers (LSTM, ElmanRNN): they need ``input_size`` and
+    # ``batch_first``; every message starts with the layer's name, ``self._name``.
+    batch_first: bool = False
+
+    def _input_layout(self, batched: bool) -> str:
+        if not batched:
+            return "(T, I)"
+        return "(B, T, I)" if self.batch_first else "(T, B, I)"
+
+    def _check_input(self, x: Array) -> tuple[Array, bool]:
+        """Validate ``x``; return it time-major (T, B, I), C-contiguous, and whether batched."""
+        xp, who = self.xp, self._name
+        if x is None or isinstance(x, (str, bytes)):
+            raise TypeError(f"{who} input: expected an array, got {type(x).__name__}")
+        x = xp.asarray(x)
+        check_float_dtype(x, f"{who} input")
+        I = self.input_size
+        if x.ndim not in (2, 3) or x.shape[-1] != I:
+            raise ValueError(
+                f"{who} input: expected 3-D {self._input_layout(True)} with I={I} "
+                f"(batch_first={self.batch_first}) or 2-D (T, I) unbatched, "
+                f"got shape {format_shape(x.shape)}"
+            )
+        batched = x.ndim == 3
+        T = x.shape[1] if batched and self.batch_first else x.shape[0]
+        B = (x.shape[0] if self.batch_first else x.shape[1]) if batched else 1
+        for letter, size, what in (("T", T, "the sequence length"), ("B", B, "the batch size")):
+            if size == 0:
+                raise ValueError(
+                    f"{who} input: {what} {letter} must be at least 1, got {letter}=0 "
+                    f"(shape {format_shape(x.shape)}, layout {self._input_layout(batched)})"
+                )
+        check_dtype_matches(x, self.dtype, f"{who} input", what=f"the {who} weights")
+        check_finite(x, f"{who} input")
+        return self._to_time_major(x, batched), batched
+
+    def _check_state_array(
+        self, s: Any, name: str, want: tuple[int, ...], layout: str
+    ) -> Array:
+        """One state tensor (``h_0``, ``c_0``) checked: an array of floats, shape ``want``,
+        the weights' dtype, finite."""
+        label = f"{self._name} state {name}"
+        if s is None or isinstance(s, (str, bytes)):
+            raise TypeError(f"{label}: expected an array, got {type(s).__name__}")
+        s = self.xp.asarray(s)
+        check_float_dtype(s, label)
+        if tuple(s.shape) != want:
+            raise ValueError(
+                f"{label}: expected shape {format_shape(want)} {layout}, "
+                f"got {format_shape(s.shape)}"
+            )
+        check_dtype_matches(s, self.dtype, label, what=f"the {self._name} weights")
+        check_finite(s, label)
+        return s
+
+    def _check_grad(
+        self, grad: Array | None, shape: tuple[int, ...], name: str, of: str
+    ) -> Array | None:
+        """An incoming gradient checked against the shape of what it differentiates."""
+        if grad is None:
+            return None
+        grad = self.xp.asarray(grad)
+        check_float_dtype(grad, name)
+        if tuple(grad.shape) != shape:
+            raise ValueError(
+                f"{name}: expected shape {format_shape(shape)} (the shape of {of}), "
+                f"got {format_shape(grad.shape)}"
+            )
+        check_dtype_matches(grad, self.dtype, name, what=f"the {self._name} weights")
+        check_finite(grad, name)
+        return grad
+
+    def _to_time_major(self, a: Array, batched: bool) -> Array:
+        """(T, B, ·) C-contiguous from the user's layout (a view when already so)."""
+        if not batched:
+            a = a[:, None, :]
+        elif self.batch_first:
+            a = a.transpose(1, 0, 2)
+        return self.xp.ascontiguousarray(a)
+
+    def _from_time_major(self, a: Array, batched: bool, copy: bool = False) -> Array:
+        """The user's layout, C-contiguous, from a time-major (T, B, ·) array or view;
+        a fresh array if ``copy`` (even where ``a`` happens to be laid out already)."""
+        if not batched:
+            a = a[:, 0, :]
+        elif self.batch_first:
+            a = a.transpose(1, 0, 2)
+        if copy:
+            return self.xp.array(a, order="C", copy=True)
+        return self.xp.ascontiguousarray(a)
 
 
 def _as_numpy(v: Any) -> np.ndarray:
@@ -325,12 +417,12 @@ class LSTMCell(_RecurrentBase):
         if self.bias:
             xp.add(a, p["bias_ih"], out=a)
             xp.add(a, p["bias_hh"], out=a)
-        gates = xp.ascontiguousarray(F.gate_major(a, xp=xp))  # (4, B, H)
+        gates = xp.ascontiguousarray(lf.gate_major(a, xp=xp))  # (4, B, H)
         c = xp.empty((B, H), dtype=self.dtype)
         tanh_c = xp.empty_like(c)
         h = xp.empty_like(c)
         self._use_state_shape((B, H))
-        self._cell_step_forward(gates, c0, c, tanh_c, h)
+        self._cell_step_forward_(gates, c0, c, tanh_c, h)
         self._cache = dict(x=x2, h0=h0, c0=c0, gates=gates, tanh_c=tanh_c, batched=batched)
         if not batched:
             return h[0], c[0]
@@ -383,17 +475,17 @@ class LSTMCell(_RecurrentBase):
         x, h0, c0, gates = cache["x"], cache["h0"], cache["c0"], cache["gates"]
         B, H = h0.shape
         shape = (B, H) if cache["batched"] else (H,)
-        dh = self._check_grad(grad_h, shape, "LSTMCell grad_h")
+        dh = self._check_step_grad(grad_h, shape, "LSTMCell grad_h")
         dc = (
             xp.zeros((B, H), dtype=self.dtype)
             if grad_c is None
-            else self._check_grad(grad_c, shape, "LSTMCell grad_c")
+            else self._check_step_grad(grad_c, shape, "LSTMCell grad_c")
         )
         dgates = xp.empty_like(gates)
-        self._cell_step_backward(dh, dc, gates, c0, cache["tanh_c"], dgates)
+        self._cell_step_backward_(dh, dc, gates, c0, cache["tanh_c"], dgates)
 
         da = xp.empty((B, 4 * H), dtype=self.dtype)  # batch-major, for the products
-        F.gate_major(da, xp=xp)[...] = dgates
+        lf.gate_major(da, xp=xp)[...] = dgates
         p, g = self.params, self.grads
         xp.matmul(da.T, x, out=g["weight_ih"])
         xp.matmul(da.T, h0, out=g["weight_hh"])
@@ -407,7 +499,7 @@ class LSTMCell(_RecurrentBase):
         self.grad_h_0, self.grad_c_0 = grad_h0, dc
         return grad_x
 
-    def _check_grad(self, grad: Array, shape: tuple[int, ...], name: str) -> Array:
+    def _check_step_grad(self, grad: Array, shape: tuple[int, ...], name: str) -> Array:
         """A (B, H) working copy of an incoming gradient, after checking it."""
         grad = self.xp.asarray(grad)
         self._check_input_dtype(grad, name)
@@ -696,7 +788,7 @@ class LSTM(_RecurrentBase):
         recurrent = xp.empty((4 * H, B), dtype=self.dtype)
         recurrent_gm = recurrent.reshape(4, H, B)
         self._use_state_shape((H, B))
-        matmul, add, step = xp.matmul, xp.add, self._cell_step_forward
+        matmul, add, step = xp.matmul, xp.add, self._cell_step_forward_
         h_steps = hs.transpose(1, 0, 2)  # (T+1, H, B) views of hs
         steps = zip(gates, cs[:-1], cs[1:], tanh_cs, h_steps[:-1], h_steps[1:], strict=True)
         for t, (a_t, c_prev, c_t, tanh_c_t, h_prev, h_t) in enumerate(steps):
@@ -829,7 +921,7 @@ class LSTM(_RecurrentBase):
             dc[...] = dc_n.T
         da = xp.empty((4 * H, B), dtype=self.dtype)  # this step's ∂L/∂a, contiguous
         da_gm = da.reshape(4, H, B)
-        dot, add, copyto, step = xp.dot, xp.add, xp.copyto, self._cell_step_backward
+        dot, add, copyto, step = xp.dot, xp.add, xp.copyto, self._cell_step_backward_
         mask, padded = cache.mask, _padded_steps(cache.mask)
         da_steps = d_gates.transpose(1, 0, 2)  # (T, 4H, B) views of d_gates
         steps = zip(d_out, cache.gates, cache.cs[:-1], cache.tanh_cs, da_steps, strict=True)
@@ -931,102 +1023,21 @@ class LSTM(_RecurrentBase):
         valid = np.arange(T)[:, None, None] < arr[None, None, :]  # (T, 1, B)
         return self.xp.asarray(valid)
 
-    # ------------------------------------------------------------- layout and checks
-    def _layout(self, batched: bool) -> str:
-        if not batched:
-            return "(T, I)"
-        return "(B, T, I)" if self.batch_first else "(T, B, I)"
-
-    def _check_input(self, x: Array) -> tuple[Array, bool]:
-        """Validate ``x``; return it time-major (T, B, I), C-contiguous, and whether batched."""
-        xp = self.xp
-        if x is None or isinstance(x, (str, bytes)):
-            raise TypeError(f"LSTM input: expected an array, got {type(x).__name__}")
-        x = xp.asarray(x)
-        check_float_dtype(x, "LSTM input")
-        I = self.input_size
-        if x.ndim not in (2, 3) or x.shape[-1] != I:
-            raise ValueError(
-                f"LSTM input: expected 3-D {self._layout(True)} with I={I} "
-                f"(batch_first={self.batch_first}) or 2-D (T, I) unbatched, "
-                f"got shape {format_shape(x.shape)}"
-            )
-        batched = x.ndim == 3
-        T = x.shape[1] if batched and self.batch_first else x.shape[0]
-        B = (x.shape[0] if self.batch_first else x.shape[1]) if batched else 1
-        if T == 0:
-            raise ValueError(
-                f"LSTM input: the sequence length T must be at least 1, got T=0 "
-                f"(shape {format_shape(x.shape)}, layout {self._layout(batched)})"
-            )
-        if B == 0:
-            raise ValueError(
-                f"LSTM input: the batch size B must be at least 1, got B=0 "
-                f"(shape {format_shape(x.shape)}, layout {self._layout(batched)})"
-            )
-        check_dtype_matches(x, self.dtype, "LSTM input", what="the LSTM weights")
-        check_finite(x, "LSTM input")
-        return self._to_time_major(x, batched), batched
-
-    def _to_time_major(self, a: Array, batched: bool) -> Array:
-        """(T, B, ·) C-contiguous from the user's layout (a view when already so)."""
-        if not batched:
-            a = a[:, None, :]
-        elif self.batch_first:
-            a = a.transpose(1, 0, 2)
-        return self.xp.ascontiguousarray(a)
-
-    def _from_time_major(self, a: Array, batched: bool, copy: bool = False) -> Array:
-        """The user's layout, C-contiguous, from a time-major (T, B, ·) array or view;
-        a fresh array if ``copy`` (even where ``a`` happens to be laid out already)."""
-        if not batched:
-            a = a[:, 0, :]
-        elif self.batch_first:
-            a = a.transpose(1, 0, 2)
-        if copy:
-            return self.xp.array(a, order="C", copy=True)
-        return self.xp.ascontiguousarray(a)
-
     def _check_state(
         self, state: tuple[Array, Array] | None, B: int, batched: bool
     ) -> tuple[Array | None, Array | None]:
         """Validate ``(h_0, c_0)``; return each as (num_layers, B, H), or ``(None, None)``."""
         if state is None:
             return None, None
-        xp, L, H = self.xp, self.num_layers * self.num_directions, self.hidden_size
+        L, H = self.num_layers * self.num_directions, self.hidden_size
         h0, c0 = _unpack_state(state, "LSTM")
-        want = (L, B, H) if batched else (L, H)
         D = "2 * " if self.bidirectional else ""
-        layout = f"({D}num_layers, B, H)" if batched else f"({D}num_layers, H) for unbatched input"
-        out = []
-        for name, s in (("h_0", h0), ("c_0", c0)):
-            label = f"LSTM state {name}"
-            if s is None or isinstance(s, (str, bytes)):
-                raise TypeError(f"{label}: expected an array, got {type(s).__name__}")
-            s = xp.asarray(s)
-            check_float_dtype(s, label)
-            if tuple(s.shape) != want:
-                raise ValueError(
-                    f"{label}: expected shape {format_shape(want)} {layout}, "
-                    f"got {format_shape(s.shape)}"
-                )
-            check_dtype_matches(s, self.dtype, label, what="the LSTM weights")
-            check_finite(s, label)
-            out.append(s if batched else s[:, None, :])
-        return out[0], out[1]
-
-    def _check_grad(
-        self, grad: Array | None, shape: tuple[int, ...], name: str, of: str
-    ) -> Array | None:
-        if grad is None:
-            return None
-        grad = self.xp.asarray(grad)
-        check_float_dtype(grad, name)
-        if tuple(grad.shape) != shape:
-            raise ValueError(
-                f"{name}: expected shape {format_shape(shape)} (the shape of {of}), "
-                f"got {format_shape(grad.shape)}"
-            )
-        check_dtype_matches(grad, self.dtype, name, what="the LSTM weights")
-        check_finite(grad, name)
-        return grad
+        if batched:
+            want, layout = (L, B, H), f"({D}num_layers, B, H)"
+        else:
+            want, layout = (L, H), f"({D}num_layers, H) for unbatched input"
+        h0 = self._check_state_array(h0, "h_0", want, layout)
+        c0 = self._check_state_array(c0, "c_0", want, layout)
+        if not batched:
+            h0, c0 = h0[:, None, :], c0[:, None, :]
+        return h0, c0

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SGD", "Adam", "clip_grad_norm", "collect_modules"]
+__all__ = ["SGD", "Adam", "clip_grad_norm_", "collect_modules"]
 
 
 def collect_modules(modules: Any) -> list[Any]:
@@ -178,7 +178,7 @@ class Adam:
             p -= step_size * m / (np.sqrt(v) / sqrt_bias2 + self.eps)
 
 
-def clip_grad_norm(modules: Any, max_norm: float) -> float:
+def clip_grad_norm_(modules: Any, max_norm: float) -> float:
     """Rescale all gradients together so that their global L2 norm is at most ``max_norm``.
 
     The norm is taken over every gradient array of every module as if they were one

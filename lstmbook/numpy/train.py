@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..training import Batches, BatchGenerator, History, batch_iterator, run_loop
-from .optim import clip_grad_norm, collect_modules
+from .optim import clip_grad_norm_, collect_modules
 
 __all__ = ["History", "Batches", "batch_iterator", "train_step", "fit", "evaluate"]
 
@@ -55,7 +55,7 @@ def train_step(
             f"the loss is {loss}: training diverged; lower the learning rate or pass clip_norm"
         )
     model.backward(loss_fn.backward())
-    norm = clip_grad_norm(collect_modules(model), clip_norm if clip_norm else math.inf)
+    norm = clip_grad_norm_(collect_modules(model), clip_norm if clip_norm else math.inf)
     optimizer.step()
     return loss, norm
 
@@ -94,7 +94,7 @@ def fit(
         The budget (at least one).
     clip_norm : float or None
         If given, gradients are rescaled to this global norm before each step
-        (:func:`~lstmbook.numpy.optim.clip_grad_norm`).
+        (:func:`~lstmbook.numpy.optim.clip_grad_norm_`).
     val_data : (x, y) or None
         Its loss (:func:`evaluate`) is the validation metric: after every epoch, or every
         ``eval_every`` updates.

@@ -130,7 +130,7 @@ def plot_gates(
         raise ValueError("plot_gates: nothing to plot (no known keys in activations)")
     missing = [k for k in keys if k not in activations]
     if missing:
-        raise KeyError(f"plot_gates: keys {missing} not in activations {sorted(activations)}")
+        raise ValueError(f"plot_gates: keys {missing} not in activations {sorted(activations)}")
     fig, axes = plt.subplots(
         len(keys), 1, figsize=(7.0, 1.3 + 1.25 * len(keys)), sharex=True, layout="constrained"
     )
@@ -345,15 +345,17 @@ def plot_loss_history(
     ax: Axes | None = None,
     logy: bool = True,
 ) -> Figure:
-    """Loss at every training step, and the validation loss after every epoch.
+    """Loss at every training step, and the validation loss at every evaluation.
 
     Parameters
     ----------
     histories : History, or mapping label -> History
-        What :func:`lstmbook.numpy.train.train` or :func:`lstmbook.torch.train.train`
-        return (anything with ``loss``, a list per step, and ``val_loss``, a list per
-        epoch, possibly empty). Several runs are drawn in different colours and line
-        styles, so that two runs that coincide stay visible.
+        What :func:`lstmbook.numpy.train.fit` or :func:`lstmbook.torch.train.fit` return
+        (:class:`lstmbook.training.History`: ``loss``, a list per step; ``val_metric``
+        with the updates it was measured after, ``eval_updates``; either possibly
+        empty; without ``eval_updates`` the evaluations are taken to close equal
+        epochs). Several runs are drawn in different colours and line styles, so that two
+        runs that coincide stay visible.
     title : str
     ax : Axes, optional
     logy : bool
@@ -377,10 +379,12 @@ def plot_loss_history(
         prefix = f"{label}: " if label else ""
         steps = np.arange(1, loss.size + 1)
         ax.plot(steps, loss, style, color=colour, lw=1, alpha=0.8, label=f"{prefix}training")
-        val = np.asarray(getattr(h, "val_loss", []) or [], dtype=float)
+        val = np.asarray(getattr(h, "val_metric", None) or [], dtype=float)
         if val.size:
-            per_epoch = loss.size / val.size
-            at = per_epoch * np.arange(1, val.size + 1)
+            at = np.asarray(getattr(h, "eval_updates", None) or [], dtype=float)
+            per_epoch = len(getattr(h, "epoch_loss", None) or []) == val.size
+            if at.size != val.size:  # no record of when: after each of equal epochs
+                at, per_epoch = loss.size / val.size * np.arange(1, val.size + 1), True
             ax.plot(
                 at,
                 val,
@@ -388,7 +392,7 @@ def plot_loss_history(
                 color=colour,
                 ms=4,
                 mfc="none" if k % 2 else colour,
-                label=f"{prefix}validation (after each epoch)",
+                label=f"{prefix}validation" + (" (after each epoch)" if per_epoch else ""),
             )
     if logy:
         ax.set_yscale("log")

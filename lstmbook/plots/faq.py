@@ -9,6 +9,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from lstmbook.evaluation import mean_and_spread
+
 from . import _figure
 
 __all__ = ["plot_seed_runs", "plot_step_importance"]
@@ -23,7 +25,9 @@ def plot_seed_runs(
     logy: bool = False,
     ax: Axes | None = None,
 ) -> Figure:
-    """One bar per setting at the mean of its seeds, the seeds as dots, ± one std as a bar.
+    """One bar per setting at the mean of its seeds, the seeds as dots, ± one sample standard
+    deviation (:func:`lstmbook.evaluation.mean_and_spread`) as an error bar; a setting with a
+    single seed gets no error bar.
 
     Parameters
     ----------
@@ -39,9 +43,9 @@ def plot_seed_runs(
     fig, ax = _figure(ax, (6.4, 3.6))
     labels = list(runs)
     for k, label in enumerate(labels):
-        v = np.asarray(runs[label], dtype=float)
-        spread = v.std(ddof=1) if v.size > 1 else 0.0
-        ax.bar(k, v.mean(), color="tab:blue", alpha=0.55, yerr=spread, capsize=4)
+        v = np.asarray(runs[label], dtype=float).ravel()
+        mean, spread = mean_and_spread(v) if v.size > 1 else (float(v.mean()), None)
+        ax.bar(k, mean, color="tab:blue", alpha=0.55, yerr=spread, capsize=4)
         ax.plot(np.full(v.size, k), v, "o", color="black", ms=3.5)
     if baseline is not None:
         ax.axhline(baseline[1], color="tab:red", ls="--", label=baseline[0])

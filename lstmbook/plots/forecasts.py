@@ -107,12 +107,16 @@ def plot_error_by_horizon(
 
 def plot_learning_curves(train_loss: Sequence[float], val_loss: Sequence[float],
                          best_epoch: int, *, title: str, ax: Axes | None = None) -> Figure:
-    """Training and validation loss per epoch, with the early-stopping epoch marked."""
+    """Training and validation loss per epoch, with the early-stopping epoch marked.
+
+    Epochs are counted from 1, ``best_epoch`` too, as
+    :attr:`lstmbook.torch.forecast.FitResult.best_epoch` counts it.
+    """
     fig, ax = _axes(ax, (6.0, 3.4))
     epochs = np.arange(1, len(train_loss) + 1)
     ax.plot(epochs, train_loss, label="train")
     ax.plot(epochs, val_loss, label="validation")
-    ax.axvline(best_epoch + 1, color="grey", ls="--", label=f"best epoch ({best_epoch + 1})")
+    ax.axvline(best_epoch, color="grey", ls="--", label=f"best epoch ({best_epoch})")
     ax.set(title=title, xlabel="epoch", ylabel="MSE (scaled)", yscale="log")
     ax.legend(fontsize="small")
     return fig

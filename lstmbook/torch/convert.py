@@ -24,6 +24,7 @@ __all__ = [
     "to_numpy_state_dict",
     "numpy_lstm_to_torch",
     "torch_lstm_to_numpy",
+    "recurrent_net_to_numpy",
 ]
 
 _NUMPY_TO_TORCH_DTYPE = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
@@ -160,3 +161,46 @@ def torch_lstm_to_numpy(module: nn.Module) -> Any:
     )
     np_lstm.load_state_dict(state)
     return np_lstm
+
+
+def recurrent_net_to_numpy(model: nn.Module) -> Any:
+    """A float64 :class:`lstmbook.numpy.SequenceRegressor` computing the same as ``model``.
+
+    The NumPy model's hand-written ``backward`` gives input gradients without autograd,
+    which is what :mod:`lstmbook.attribution` explains a model with.
+
+    Parameters
+    ----------
+    model : lstmbook.torch.models.RecurrentNet
+        An LSTM read out on its last step (``readout="last"``), one direction, no
+        embedding or projection: the networks a ``SequenceRegressor`` can be.
+
+    Returns
+    -------
+    lstmbook.numpy.SequenceRegressor
+        The weights are float64 copies.
+    """
+    from lstmbook.numpy import SequenceRegressor
+    from lstmbook.torch.models import RecurrentNet
+
+    if not isinstance(model, RecurrentNet):
+        raise ValueError(
+            f"recurrent_net_to_numpy: expected a RecurrentNet, got {type(model).__name__}"
+        )
+    differs = [f"{k}={v!r}" for k, v, ok in (
+        ("cell", model.cell, "lstm"), ("readout", model.readout, "last"),
+        ("bidirectional", model.directions == 2, False),
+        ("embedding", model.embedding is not None, False),
+        ("projection", model.project is not None, False)) if v != ok]
+    if differs:
+        raise ValueError(
+            "recurrent_net_to_numpy: a SequenceRegressor is a one-direction LSTM read out on "
+            f"its last step, with no input layer; this RecurrentNet has {', '.join(differs)}"
+        )
+    out = SequenceRegressor(model.input_size, model.hidden_size, model.output_size,
+                            model.rnn.num_layers)
+    out.lstm.load_state_dict({k: v.detach().cpu().double().numpy()
+                              for k, v in model.rnn.state_dict().items()})
+    for name in ("weight", "bias"):
+        out.head.params[name][...] = getattr(model.head, name).detach().cpu().double().numpy()
+    return out

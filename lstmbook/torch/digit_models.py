@@ -1,12 +1,17 @@
 """The models of ``book/applications/digits.ipynb``: digit classifiers and a digit generator.
 
 * :func:`build_classifier` -- the page's classifiers by name: an LSTM, a stacked LSTM, a
-  bidirectional LSTM (:class:`lstmbook.torch.digits.SequenceClassifier`), a tanh RNN, and
-  the feed-forward baseline :class:`MLPClassifier`, which sees all 64 pixels at once;
+  bidirectional LSTM and a tanh RNN (each a :class:`lstmbook.torch.models.RecurrentNet`
+  read out on its final state), and the feed-forward baseline :class:`MLPClassifier`,
+  which sees all 64 pixels at once;
+* :func:`random_batches` -- the fresh random minibatches they train on (by steps, with
+  :func:`lstmbook.torch.train.fit`, early stopping on the validation accuracy of
+  :func:`lstmbook.torch.digits.accuracy`);
 * :func:`sigmoid_bce` -- source 004's loss (ten independent sigmoids, binary
   cross-entropy on one-hot targets), kept to be compared with softmax + cross-entropy;
 * :class:`RowGenerator` -- a class-conditioned LSTM that draws an image row by row, each
-  pixel a softmax over the 17 intensities given the class and the rows above;
+  pixel a softmax over the 17 intensities given the class and the rows above (trained
+  with ``fit`` on :func:`generator_data` and :func:`pixel_cross_entropy`);
   :class:`IndependentPixels` is its baseline without memory (each pixel drawn on its own
   from its class's histogram).
 
@@ -25,33 +30,31 @@ from torch.nn import functional as F
 
 from lstmbook._checks import check_positive_int
 from lstmbook.data.digits import LEVELS, N_CLASSES, SIDE, to_levels
-from lstmbook.torch.digits import SequenceClassifier
+from lstmbook.torch.models import RecurrentNet
 
 __all__ = [
     "CLASSIFIERS",
     "CLASSIFIER_NAMES",
-    "fit_with_validation",
-    "weights_to_arrays",
-    "load_arrays_into",
     "MLPClassifier",
     "build_classifier",
-    "parameter_count",
+    "random_batches",
     "sigmoid_bce",
     "predict",
     "confusion_matrix",
     "RowGenerator",
-    "fit_generator",
+    "generator_data",
+    "pixel_cross_entropy",
     "generator_bits_per_pixel",
     "IndependentPixels",
 ]
 
-#: The page's classifiers by id: keyword arguments of :class:`SequenceClassifier`, or the
-#: MLP's hidden size. The MLP has about the single LSTM's parameter count on rows.
+#: The page's classifiers by id: keyword arguments of :class:`RecurrentNet`, or the MLP's
+#: hidden size. The MLP has about the single LSTM's parameter count on rows.
 CLASSIFIERS: dict[str, dict[str, Any]] = {
-    "lstm": {"hidden_size": 64},
-    "stacked": {"hidden_size": 64, "num_layers": 2},
-    "bidirectional": {"hidden_size": 64, "bidirectional": True},
-    "rnn": {"hidden_size": 64, "cell": "rnn"},
+    "lstm": {"cell": "lstm", "hidden_size": 64},
+    "stacked": {"cell": "lstm", "hidden_size": 64, "num_layers": 2},
+    "bidirectional": {"cell": "lstm", "hidden_size": 64, "bidirectional": True},
+    "rnn": {"cell": "rnn", "hidden_size": 64},
     "mlp": {"hidden_size": 256},
 }
 #: How the page names them.
@@ -106,15 +109,41 @@ def build_classifier(name: str, input_size: int, seq_len: int, seed: int = 0) ->
     if name not in CLASSIFIERS:
         raise ValueError(f"unknown classifier {name!r}; choose one of {list(CLASSIFIERS)}")
     torch.manual_seed(seed)
-    kw = CLASSIFIERS[name]
+    kw = dict(CLASSIFIERS[name])
     if name == "mlp":
         return MLPClassifier(input_size * seq_len, kw["hidden_size"], N_CLASSES)
-    return SequenceClassifier(input_size, n_classes=N_CLASSES, **kw)
+    return RecurrentNet(kw.pop("cell"), input_size, kw.pop("hidden_size"), N_CLASSES, **kw)
 
 
-def parameter_count(model: nn.Module) -> int:
-    """Number of trainable numbers in ``model``."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+def random_batches(x: Any, y: Any, batch_size: int, seed: int = 0):
+    """A batch generator for :func:`lstmbook.torch.train.fit`: ``batch_size`` examples drawn
+    uniformly *with replacement* for every update, from a generator seeded with ``seed``.
+
+    ``fit(model, random_batches(x, y, 64, seed), steps=1500, ...)`` is how
+    ``scripts/train_digits.py`` trains the classifiers (the draws decide the shipped weights).
+
+    Parameters
+    ----------
+    x : (N, T, I); y : (N,)
+    batch_size : int
+    seed : int
+
+    Returns
+    -------
+    callable update -> (x (B, T, I) float32, y (B,) int64)
+        Call it with 0, 1, 2, ... in order, as ``fit`` does.
+    """
+    x, y = torch.as_tensor(np.asarray(x)), torch.as_tensor(np.asarray(y))
+    if len(x) != len(y):
+        raise ValueError(f"random_batches: {len(x)} examples but {len(y)} labels")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    gen = torch.Generator().manual_seed(seed)
+
+    def make_batch(update: int) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = torch.randint(len(x), (batch_size,), generator=gen)
+        return x[idx], y[idx]
+
+    return make_batch
 
 
 def sigmoid_bce(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -124,85 +153,6 @@ def sigmoid_bce(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(
         logits, F.one_hot(labels, logits.shape[-1]).to(logits.dtype)
     )
-
-
-def fit_with_validation(
-    model: nn.Module,
-    train: tuple[Any, Any],
-    validation: tuple[Any, Any],
-    *,
-    steps: int,
-    eval_every: int = 100,
-    batch_size: int = 64,
-    lr: float = 1e-2,
-    seed: int = 0,
-    loss_fn=None,
-) -> dict[str, list[float]]:
-    """Adam on random minibatches (gradient norm clipped to 1); keep the best checkpoint.
-
-    Every ``eval_every`` updates the accuracy on ``validation`` is measured; at the end
-    the model holds the parameters of the best such check (early stopping, 早停, on a
-    validation split, so the test split is never used to choose anything).
-
-    Parameters
-    ----------
-    train, validation : (x (N, T, I), y (N,))
-    loss_fn : callable (logits, labels) -> loss, optional
-        Cross-entropy by default; :func:`sigmoid_bce` for source 004's loss.
-
-    Returns
-    -------
-    dict
-        ``loss`` (every update), ``val_step`` and ``val_accuracy`` (every check),
-        ``best_step``.
-    """
-    loss_fn = F.cross_entropy if loss_fn is None else loss_fn
-    x, y = (torch.as_tensor(np.asarray(a)) for a in train)
-    xv, yv = (torch.as_tensor(np.asarray(a)) for a in validation)
-    gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    hist: dict[str, Any] = {"loss": [], "val_step": [], "val_accuracy": []}
-    best, best_state = -1.0, None
-    for step in range(1, check_positive_int(steps, "steps") + 1):
-        idx = torch.randint(len(x), (batch_size,), generator=gen)
-        loss = loss_fn(model(x[idx]), y[idx])
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        hist["loss"].append(float(loss.detach()))
-        if step % eval_every == 0 or step == steps:
-            acc = float((predict(model, xv).argmax(-1) == yv.numpy()).mean())
-            hist["val_step"].append(step)
-            hist["val_accuracy"].append(acc)
-            if acc > best:
-                best, hist["best_step"] = acc, step
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    model.load_state_dict(best_state)
-    return hist
-
-
-def weights_to_arrays(prefix: str, model: nn.Module, dtype=np.float16) -> dict[str, np.ndarray]:
-    """``{prefix + "." + name: array}`` of ``model``'s state, cast to ``dtype`` (float16 keeps
-    the shipped files small), for :func:`lstmbook.io.save_weights`."""
-    return {f"{prefix}.{k}": v.detach().numpy().astype(dtype) for k, v in
-            model.state_dict().items()}
-
-
-def load_arrays_into(model: nn.Module, arrays: dict[str, np.ndarray], prefix: str) -> nn.Module:
-    """Load the arrays named ``prefix.*`` (from :func:`weights_to_arrays`) into ``model``.
-
-    Raises ``ValueError`` naming missing, extra or mis-shaped parameters."""
-    own = model.state_dict()
-    got = {k[len(prefix) + 1:]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
-    missing, extra = sorted(set(own) - set(got)), sorted(set(got) - set(own))
-    bad = [k for k in set(own) & set(got) if tuple(own[k].shape) != got[k].shape]
-    if missing or extra or bad:
-        raise ValueError(f"weights {prefix!r} do not fit the model: missing {missing}, "
-                         f"unexpected {extra}, wrong shape {sorted(bad)}")
-    model.load_state_dict({k: torch.as_tensor(v, dtype=own[k].dtype) for k, v in got.items()})
-    return model
 
 
 @torch.no_grad()
@@ -245,7 +195,9 @@ class RowGenerator(nn.Module):
     ``p(x | c) = Π_t Π_w p(x_{t,w} | x_{<t}, c)``:
 
     the rows above enter through the LSTM's state; the pixels of one row are drawn
-    independently given it.
+    independently given it. The LSTM and its read-out are a
+    :class:`~lstmbook.torch.models.RecurrentNet` with a read-out at every step
+    (``self.net``); this class adds the conditioning and the sampling.
 
     Parameters
     ----------
@@ -260,9 +212,8 @@ class RowGenerator(nn.Module):
         self.n_classes = check_positive_int(n_classes, "n_classes")
         self.width = check_positive_int(width, "width")
         self.levels = check_positive_int(levels, "levels")
-        self.lstm = nn.LSTM(width + n_classes, check_positive_int(hidden_size, "hidden_size"),
-                            batch_first=True)
-        self.head = nn.Linear(hidden_size, width * levels)
+        self.net = RecurrentNet("lstm", width + n_classes, hidden_size, width * levels,
+                                readout="all")
 
     def _check(self, rows: torch.Tensor, labels: torch.Tensor) -> None:
         if rows.ndim != 3 or rows.shape[-1] != self.width:
@@ -283,8 +234,7 @@ class RowGenerator(nn.Module):
         """
         self._check(rows, labels)
         prev = torch.cat([torch.zeros_like(rows[:, :1]), rows[:, :-1]], dim=1)
-        out, _ = self.lstm(self._step_inputs(prev, labels))
-        return self.head(out).view(*rows.shape, self.levels)
+        return self.net(self._step_inputs(prev, labels)).view(*rows.shape, self.levels)
 
     @torch.no_grad()
     def sample(self, labels: Any, *, rows: int = SIDE, temperature: float = 1.0,
@@ -303,8 +253,8 @@ class RowGenerator(nn.Module):
         prev = torch.zeros(len(labels), 1, self.width)
         state, out_rows = None, []
         for _ in range(check_positive_int(rows, "rows")):
-            h, state = self.lstm(self._step_inputs(prev, labels), state)
-            probs = (self.head(h[:, 0]).view(-1, self.levels) / temperature).softmax(-1)
+            logits, state = self.net.run(self._step_inputs(prev, labels), state)
+            probs = (logits[:, 0].view(-1, self.levels) / temperature).softmax(-1)
             level = torch.multinomial(probs, 1, generator=gen).view(len(labels), self.width)
             out_rows.append(level)
             prev = (level / (self.levels - 1)).float()[:, None]
@@ -312,58 +262,35 @@ class RowGenerator(nn.Module):
         return torch.stack(out_rows, 1).numpy()
 
 
-def _as_level_tensors(images: Any, labels: Any) -> tuple[torch.Tensor, torch.Tensor]:
+def generator_data(images: Any, labels: Any) -> tuple[tuple[torch.Tensor, torch.Tensor],
+                                                    torch.Tensor]:
+    """What :class:`RowGenerator` trains on: ``((rows, labels), levels)``.
+
+    ``rows`` (N, 8, 8) float32 are the levels scaled back to [0, 1] (the inputs),
+    ``labels`` (N,) int64 the classes, ``levels`` (N, 8, 8) int64 in 0..16 the targets:
+    ``fit(generator, generator_data(images, labels), loss_fn=pixel_cross_entropy, ...)``.
+    """
     levels = torch.as_tensor(to_levels(images))
     y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
     if len(levels) != len(y):
         raise ValueError(f"{len(levels)} images but {len(y)} labels")
-    return levels, y
+    return (levels.float() / (LEVELS - 1), y), levels
 
 
-def fit_generator(model: RowGenerator, images: Any, labels: Any, *, epochs: int,
-                  batch_size: int = 64, lr: float = 3e-3, seed: int = 0) -> list[float]:
-    """Adam on the pixels' cross-entropy (teacher forcing), shuffled each epoch from ``seed``.
-
-    Parameters
-    ----------
-    images : (N, 8, 8) in [0, 1]; labels : (N,)
-
-    Returns
-    -------
-    list of float
-        The mean loss (nats per pixel) of each epoch.
-    """
-    levels, y = _as_level_tensors(images, labels)
-    rows = levels.float() / (model.levels - 1)
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = []
-    model.train()
-    for _ in range(check_positive_int(epochs, "epochs")):
-        order, total = torch.randperm(len(y), generator=gen), 0.0
-        for k in range(0, len(y), batch_size):
-            idx = order[k : k + batch_size]
-            logits = model(rows[idx], y[idx])
-            loss = F.cross_entropy(logits.reshape(-1, model.levels), levels[idx].reshape(-1))
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            total += float(loss.detach()) * len(idx)
-        history.append(total / len(y))
-    return history
+def pixel_cross_entropy(logits: torch.Tensor, levels: torch.Tensor) -> torch.Tensor:
+    """Mean −log p(pixel's level) in nats, over every pixel: logits (B, T, W, L), levels
+    (B, T, W)."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), levels.reshape(-1))
 
 
 @torch.no_grad()
 def generator_bits_per_pixel(model: RowGenerator, images: Any, labels: Any) -> float:
     """Mean −log₂ p(pixel | rows above, class) over all pixels of ``images``."""
-    levels, y = _as_level_tensors(images, labels)
+    (rows, y), levels = generator_data(images, labels)
     was = model.training
     model.eval()
-    logits = model(levels.float() / (model.levels - 1), y)
+    nats = pixel_cross_entropy(model(rows, y), levels)
     model.train(was)
-    nats = F.cross_entropy(logits.reshape(-1, model.levels), levels.reshape(-1))
     return float(nats) / np.log(2)
 
 

@@ -5,7 +5,8 @@ Each of ``W`` processes holds a full copy of the model and, at every step, takes
 of the same *global* batch; ``DistributedDataParallel`` (DDP) averages the gradients over the
 processes (an all-reduce) during ``backward``, so every copy makes the same update, the one a
 single process would make on the whole global batch with a mean loss. The functions here
-run that loop, and the same loop without DDP, so the two can be compared to rounding.
+train that way -- :func:`lstmbook.torch.train.fit` with a step function of DDP's -- and the
+same without DDP, so the two can be compared to rounding.
 
 Imported on use (``import lstmbook.torch.distributed``), never by :mod:`lstmbook.torch`.
 Launch with ``torchrun --nproc_per_node 2 scripts/train_distributed.py`` (which sets
@@ -15,6 +16,7 @@ Backend ``"gloo"`` runs on CPUs; ``"nccl"`` is the one for NVIDIA GPUs.
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 from collections.abc import Callable, Mapping
@@ -26,9 +28,9 @@ import torch.distributed as dist
 from torch import nn
 
 from lstmbook._checks import check_positive_int
+from lstmbook.torch.train import fit
 
 __all__ = [
-    "LastStepRegressor",
     "free_port",
     "shard",
     "global_batches",
@@ -37,31 +39,6 @@ __all__ = [
     "spawn",
     "max_abs_difference",
 ]
-
-
-class LastStepRegressor(nn.Module):
-    """``torch.nn.LSTM`` over (B, T, I), then a linear map of the last hidden state: (B, O)."""
-
-    def __init__(self, input_size: int, hidden_size: int, output_size: int = 1) -> None:
-        super().__init__()
-        self.lstm = nn.LSTM(input_size, hidden_size, batch_first=True)
-        self.head = nn.Linear(hidden_size, output_size)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.lstm(x)[0][:, -1])
-
-    def to_numpy(self) -> Any:
-        """The same network as a float64 :class:`lstmbook.numpy.SequenceRegressor`, whose
-        hand-written ``backward`` gives input gradients (see :mod:`lstmbook.attribution`)."""
-        from lstmbook.numpy import SequenceRegressor
-
-        lstm = self.lstm
-        out = SequenceRegressor(lstm.input_size, lstm.hidden_size, self.head.out_features)
-        sd = {k: v.detach().double().numpy() for k, v in lstm.state_dict().items()}
-        out.lstm.load_state_dict(sd)
-        for name in ("weight", "bias"):
-            out.head.params[name][...] = getattr(self.head, name).detach().double().numpy()
-        return out
 
 
 def free_port() -> int:
@@ -138,12 +115,20 @@ def train_data_parallel(
     model = make_model().to(x.dtype)
     net: nn.Module = nn.parallel.DistributedDataParallel(model) if distributed else model
     opt = torch.optim.Adam(net.parameters(), lr=lr)
-    for idx in global_batches(len(x), batch_size, steps, seed):
-        idx_t = shard(torch.as_tensor(idx), rank, world)
+    batches = global_batches(len(x), batch_size, steps, seed)
+
+    def local_batch(update: int) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = shard(torch.as_tensor(batches[update]), rank, world)
+        return x[idx], y[idx]
+
+    def ddp_step(xb: torch.Tensor, yb: torch.Tensor) -> tuple[float, float]:
         opt.zero_grad(set_to_none=True)
-        loss = nn.functional.mse_loss(net(x[idx_t]), y[idx_t])  # mean over the local shard
+        loss = nn.functional.mse_loss(net(xb), yb)  # mean over the local shard
         loss.backward()  # DDP: all-reduce, gradients averaged over the processes
         opt.step()
+        return float(loss.detach()), math.nan
+
+    fit(model, local_batch, step_fn=ddp_step, steps=steps, progress=False)
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
@@ -211,7 +196,9 @@ def spawn(
 def max_abs_difference(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
     """Largest ``|a[k] - b[k]|`` over the arrays of two state dicts with the same keys."""
     if set(a) != set(b):
-        raise KeyError(f"max_abs_difference: keys differ: {sorted(set(a) ^ set(b))}")
+        raise ValueError(
+            f"max_abs_difference: the two state dicts' keys differ: {sorted(set(a) ^ set(b))}"
+        )
     return max(
         float(np.max(np.abs(np.asarray(a[k], float) - np.asarray(b[k], float)))) for k in a
     )

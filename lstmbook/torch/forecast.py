@@ -13,34 +13,35 @@ so a network that outputs 0 is exactly the persistence forecast, and a trending 
   as the newest input;
 * **direct** (直接预测): one network with ``H`` outputs, one per horizon.
 
-Training uses :func:`lstmbook.torch.train.train` one epoch at a time, with early
-stopping (早停) on the validation loss: the weights of the best epoch are kept.
+The network is :class:`lstmbook.torch.models.RecurrentNet` with one input feature
+(``RecurrentNet(cell, 1, hidden_size, outputs)``; :class:`NeuralForecaster` adds the feature
+axis). It trains with :func:`lstmbook.torch.train.fit`, epoch by epoch, with early stopping
+(早停) on the validation loss: the weights of the best epoch are kept.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from lstmbook._checks import check_positive_int, format_shape
+from lstmbook._checks import format_shape
 from lstmbook.evaluation import Standardizer, TimeSplit, make_windows
 from lstmbook.metrics.forecast import mase
-from lstmbook.numpy.train import batch_iterator
-from lstmbook.torch.train import train
+from lstmbook.torch.models import RecurrentNet
+from lstmbook.torch.train import fit
+from lstmbook.training import History
 
 __all__ = [
-    "CELLS",
     "DEFAULT_HPARAMS",
-    "RecurrentForecaster",
     "NeuralForecaster",
     "FitResult",
     "relative_windows",
     "fit_forecaster",
-    "train_early_stopping",
     "save_forecasters",
     "load_forecasters",
     "LEAKAGE_PROTOCOLS",
@@ -49,41 +50,8 @@ __all__ = [
     "level_model_mase",
 ]
 
-#: The recurrent layers a forecaster can use.
-CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
-
 #: Hyper-parameters of the chapter's forecasters (the training script uses them too).
 DEFAULT_HPARAMS = dict(hidden_size=16, lr=1e-2, epochs=150, patience=20, batch_size=32)
-
-
-class RecurrentForecaster(nn.Module):
-    """One recurrent layer (``torch.nn.LSTM`` or ``torch.nn.GRU``) and a linear read-out.
-
-    Parameters
-    ----------
-    cell : {"lstm", "gru"}
-    hidden_size : int
-    outputs : int
-        1 for a recursive forecaster, ``H`` for a direct one.
-
-    Shapes: ``forward(x)`` takes ``x`` (B, T) relative inputs and returns (B, outputs).
-    """
-
-    def __init__(self, cell: str = "lstm", hidden_size: int = 16, outputs: int = 1) -> None:
-        super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
-        self.cell = cell
-        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
-        self.outputs = check_positive_int(outputs, "outputs")
-        self.rnn = CELLS[cell](1, self.hidden_size, batch_first=True)
-        self.head = nn.Linear(self.hidden_size, self.outputs)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 2:
-            raise ValueError(f"x: expected (B, T) windows, got shape {format_shape(x.shape)}")
-        out, _ = self.rnn(x.unsqueeze(-1))
-        return self.head(out[:, -1])
 
 
 def relative_windows(x: np.ndarray, scale: float, y: np.ndarray | None = None):
@@ -104,21 +72,24 @@ def relative_windows(x: np.ndarray, scale: float, y: np.ndarray | None = None):
 
 @dataclass
 class NeuralForecaster:
-    """A trained :class:`RecurrentForecaster` with what it needs to forecast raw values.
+    """A trained :class:`~lstmbook.torch.models.RecurrentNet` with what it needs to forecast
+    raw values.
 
     Attributes
     ----------
-    model : RecurrentForecaster
+    model : RecurrentNet
+        One input feature (``input_size=1``), read-out on the last step; it is given the
+        relative windows as (N, window, 1).
     window : int
     scale : float
         Standard deviation of one-step changes in the training block.
     horizon : int
         Steps forecast by :meth:`__call__` / :meth:`predict`.
     strategy : {"recursive", "direct"}
-        ``"direct"`` needs ``model.outputs == horizon``; ``"recursive"`` needs 1 output.
+        ``"direct"`` needs ``model.output_size == horizon``; ``"recursive"`` needs 1 output.
     """
 
-    model: RecurrentForecaster
+    model: RecurrentNet
     window: int
     scale: float
     horizon: int = 1
@@ -127,11 +98,14 @@ class NeuralForecaster:
     def __post_init__(self) -> None:
         if self.strategy not in ("recursive", "direct"):
             raise ValueError(f"strategy must be 'recursive' or 'direct', got {self.strategy!r}")
+        if self.model.input_size != 1 or self.model.readout != "last":
+            raise ValueError("a forecaster's model reads one value per step "
+                             "(input_size=1) and reads out the last step (readout='last')")
         want = 1 if self.strategy == "recursive" else self.horizon
-        if self.model.outputs != want:
+        if self.model.output_size != want:
             raise ValueError(
                 f"a {self.strategy} forecaster of horizon {self.horizon} needs a model with "
-                f"{want} output(s), got {self.model.outputs}"
+                f"{want} output(s), got {self.model.output_size}"
             )
 
     @torch.no_grad()
@@ -139,7 +113,7 @@ class NeuralForecaster:
         self.model.eval()
         dtype = next(self.model.parameters()).dtype
         xr = torch.as_tensor(relative_windows(x, self.scale), dtype=dtype)
-        return x[:, -1:] + self.scale * self.model(xr).double().numpy()
+        return x[:, -1:] + self.scale * self.model(xr[..., None]).double().numpy()
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Forecasts (N, horizon) from raw input windows ``x`` (N, window)."""
@@ -167,12 +141,36 @@ class NeuralForecaster:
 
 @dataclass
 class FitResult:
-    """What :func:`fit_forecaster` returns: the forecaster and its learning curves."""
+    """What :func:`fit_forecaster` returns: the forecaster and the run's
+    :class:`~lstmbook.training.History` (one evaluation per epoch)."""
 
     forecaster: NeuralForecaster
-    train_loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    best_epoch: int = 0
+    history: History
+
+    @property
+    def train_loss(self) -> list[float]:
+        """Mean training loss of each epoch run."""
+        return self.history.epoch_loss
+
+    @property
+    def val_loss(self) -> list[float]:
+        """Validation loss after each epoch run."""
+        return self.history.val_metric
+
+    @property
+    def best_epoch(self) -> int:
+        """The epoch whose weights were kept, counted from 1 (``val_loss[best_epoch - 1]``
+        is the lowest)."""
+        return self.history.eval_updates.index(self.history.best_update) + 1
+
+
+def _fit_mse(model: nn.Module, train: tuple, val: tuple, *, lr: float, epochs: int,
+             patience: int, batch_size: int, seed: int) -> History:
+    """Adam on the MSE by epochs, early-stopped on ``val`` (best weights restored); the
+    mini-batches are shuffled in an order drawn from ``seed``."""
+    return fit(model, train, loss_fn=nn.MSELoss(), lr=lr, epochs=epochs,
+               batch_size=batch_size, seed=seed, val_data=val, patience=patience,
+               restore_best=True, progress=False)
 
 
 def fit_forecaster(
@@ -201,107 +199,78 @@ def fit_forecaster(
     s = np.asarray(series, dtype=float)
     outputs = horizon if strategy == "direct" else 1
     scale = Standardizer(diff=True).fit(s[split.train]).scale
-    xt, yt = _relative_pair(s, window, outputs, split.train, scale)
-    xv, yv = _relative_pair(s, window, outputs, split.val, scale)
+    train = _relative_pair(s, window, outputs, split.train, scale)
+    val = _relative_pair(s, window, outputs, split.val, scale)
     torch.manual_seed(seed)
-    model = RecurrentForecaster(cell, hidden_size, outputs)
-    result = FitResult(NeuralForecaster(model, window, scale, horizon, strategy))
-    result.train_loss, result.val_loss, result.best_epoch = train_early_stopping(
-        model, (xt, yt), (xv, yv), lr=lr, epochs=epochs, patience=patience,
-        batch_size=batch_size, seed=seed,
-    )
-    return result
-
-
-def train_early_stopping(
-    model: nn.Module,
-    train_data: tuple,
-    val_data: tuple,
-    *,
-    lr: float = DEFAULT_HPARAMS["lr"],
-    epochs: int = DEFAULT_HPARAMS["epochs"],
-    patience: int = DEFAULT_HPARAMS["patience"],
-    batch_size: int = DEFAULT_HPARAMS["batch_size"],
-    seed: int = 0,
-) -> tuple[list[float], list[float], int]:
-    """Adam on the MSE, one :func:`~lstmbook.torch.train.train` epoch at a time, early stopping.
-
-    ``train_data`` and ``val_data`` are ``(x, y)`` tensors already scaled. Stops after
-    ``patience`` epochs without a lower validation loss and loads the best epoch's weights
-    into ``model``.
-
-    Returns
-    -------
-    train_loss, val_loss : list of float (one per epoch run)
-    best_epoch : int
-    """
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    batches = batch_iterator(*train_data, batch_size, seed=seed)
-    train_loss, val_loss = [], []
-    best, best_state, best_epoch, waited = np.inf, None, 0, 0
-    for epoch in range(check_positive_int(epochs, "epochs")):
-        hist = train(model, nn.MSELoss(), opt, batches, epochs=1, device="cpu",
-                     progress=False, val_data=val_data)
-        train_loss.append(hist.epoch_loss[-1])
-        val_loss.append(hist.val_loss[-1])
-        if val_loss[-1] < best:
-            best, best_state, best_epoch, waited = val_loss[-1], copy.deepcopy(
-                model.state_dict()), epoch, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                break
-    model.load_state_dict(best_state)
-    return train_loss, val_loss, best_epoch
-
-
-def _windows(s, window, outputs, block: slice):
-    x, y, _ = make_windows(s, window, outputs, start=block.start, stop=block.stop)
-    return x, y
+    model = RecurrentNet(cell, 1, hidden_size, outputs)
+    forecaster = NeuralForecaster(model, window, scale, horizon, strategy)
+    history = _fit_mse(model, train, val, lr=lr, epochs=epochs, patience=patience,
+                       batch_size=batch_size, seed=seed)
+    return FitResult(forecaster, history)
 
 
 def _relative_pair(s, window, outputs, block: slice, scale: float):
-    x, y = _windows(s, window, outputs, block)
+    """Relative windows (N, window, 1) and targets (N, outputs) of one block, as tensors."""
+    x, y, _ = make_windows(s, window, outputs, start=block.start, stop=block.stop)
     xr, yr = relative_windows(x, scale, y)
-    return torch.as_tensor(xr, dtype=torch.float32), torch.as_tensor(yr, dtype=torch.float32)
+    return (torch.as_tensor(xr[..., None], dtype=torch.float32),
+            torch.as_tensor(yr, dtype=torch.float32))
 
 
-def save_forecasters(path, forecasters: list[NeuralForecaster]) -> None:
-    """Save the weights of several forecasters (one per seed) in one ``.npz``.
+def save_forecasters(name: str, forecasters: list[NeuralForecaster], **record: Any):
+    """Ship several forecasters (one per seed) in one weights file of the registry.
 
     Arrays are named ``seed<k>.<parameter>`` (``k`` = position in the list), plus
-    ``seed<k>.scale``.
+    ``seed<k>.scale``. ``name`` and ``record`` (``script=``, ``command=``, ``updates=``,
+    ``cpu_seconds=``, ``metrics=``, ...) go to :func:`lstmbook.artifacts.save`.
+
+    Returns
+    -------
+    Path of the written file.
     """
-    from lstmbook.io import save_weights
+    from lstmbook import artifacts
+    from lstmbook.io import state_arrays
 
     arrays = {}
     for k, f in enumerate(forecasters):
-        for name, value in f.model.state_dict().items():
-            arrays[f"seed{k}.{name}"] = value
+        arrays.update(state_arrays(f.model, prefix=f"seed{k}."))
         arrays[f"seed{k}.scale"] = np.array(f.scale)
-    save_weights(path, arrays)
+    return artifacts.save(name, arrays, **record)
 
 
 def load_forecasters(
-    path, *, cell: str, window: int, horizon: int, strategy: str, n_seeds: int,
+    source: Any, *, cell: str, window: int, horizon: int, strategy: str, n_seeds: int,
     hidden_size: int = DEFAULT_HPARAMS["hidden_size"],
 ) -> list[NeuralForecaster]:
-    """Load what :func:`save_forecasters` wrote; the file must fit the described model exactly."""
-    from lstmbook.io import load_weights
+    """Load what :func:`save_forecasters` wrote; it must fit the described models exactly.
 
+    Parameters
+    ----------
+    source : mapping name -> array (``lstmbook.artifacts.load(name)``) or an ``.npz`` path
+
+    Raises
+    ------
+    ValueError
+        A missing, extra or mis-shaped array (named).
+    """
+    from lstmbook.io import load_into, load_weights
+
+    arrays = dict(source) if isinstance(source, Mapping) else load_weights(source)
+    prefixes = [f"seed{k}." for k in range(n_seeds)]
+    missing = [p + "scale" for p in prefixes if p + "scale" not in arrays]
+    extra = sorted(n for n in arrays if not n.startswith(tuple(prefixes)))
+    if missing or extra:
+        raise ValueError(
+            f"load_forecasters: the arrays do not match {n_seeds} forecasters: "
+            f"missing {missing}, unexpected {extra}"
+        )
+    scales = {p: float(arrays.pop(p + "scale")) for p in prefixes}
     outputs = horizon if strategy == "direct" else 1
-    models = [RecurrentForecaster(cell, hidden_size, outputs) for _ in range(n_seeds)]
-    expected = {f"seed{k}.scale": () for k in range(n_seeds)}
-    for k, m in enumerate(models):
-        expected.update({f"seed{k}.{n}": tuple(v.shape) for n, v in m.state_dict().items()})
-    arrays = load_weights(path, expected=expected)
-    out = []
-    for k, m in enumerate(models):
-        prefix = f"seed{k}."
-        m.load_state_dict({n[len(prefix):]: torch.as_tensor(v) for n, v in arrays.items()
-                           if n.startswith(prefix) and not n.endswith(".scale")})
-        out.append(NeuralForecaster(m, window, float(arrays[prefix + "scale"]), horizon, strategy))
-    return out
+    return [
+        NeuralForecaster(load_into(RecurrentNet(cell, 1, hidden_size, outputs), arrays,
+                                   prefix=p), window, scales[p], horizon, strategy)
+        for p in prefixes
+    ]
 
 
 #: The protocols of the leakage experiment.
@@ -332,21 +301,26 @@ def level_windows(y, window: int, split: TimeSplit, protocol: str, seed: int = 0
     return (*blocks, scaler)
 
 
-def level_model_mase(y, window: int, split: TimeSplit, protocol: str, seed: int = 0) -> float:
+def level_model_mase(y, window: int, split: TimeSplit, protocol: str, seed: int = 0, *,
+                     with_history: bool = False) -> float | tuple[float, History]:
     """One-step test MASE of an LSTM on standardised *levels* under a leakage ``protocol``.
 
     The model reads ``window`` standardised values and predicts the next one (no relative
-    windows), with :data:`LEVEL_MODEL` settings; see :func:`level_windows`.
+    windows), with :data:`LEVEL_MODEL` settings; see :func:`level_windows`. With
+    ``with_history`` it returns ``(mase, history)``, the training run's record too.
     """
     train, val, test, scaler = level_windows(y, window, split, protocol, seed)
 
-    def scaled(pair):
-        return tuple(torch.as_tensor(scaler.transform(a), dtype=torch.float32) for a in pair)
+    def scaled(pair):  # inputs (N, window, 1), targets (N, 1)
+        x, t = (torch.as_tensor(scaler.transform(a), dtype=torch.float32) for a in pair)
+        return x[..., None], t
 
     torch.manual_seed(seed)
-    model = RecurrentForecaster("lstm", LEVEL_MODEL["hidden_size"], 1)
-    train_early_stopping(model, scaled(train), scaled(val), epochs=LEVEL_MODEL["epochs"],
-                         patience=LEVEL_MODEL["patience"], seed=seed)
+    model = RecurrentNet("lstm", 1, LEVEL_MODEL["hidden_size"], 1)
+    history = _fit_mse(model, scaled(train), scaled(val), lr=DEFAULT_HPARAMS["lr"],
+                       epochs=LEVEL_MODEL["epochs"], patience=LEVEL_MODEL["patience"],
+                       batch_size=DEFAULT_HPARAMS["batch_size"], seed=seed)
     with torch.no_grad():
         pred = scaler.inverse_transform(model(scaled(test)[0]).numpy())
-    return mase(test[1], pred, y[split.train])
+    score = mase(test[1], pred, y[split.train])
+    return (score, history) if with_history else score

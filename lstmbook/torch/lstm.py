@@ -53,8 +53,8 @@ def project_inputs(x: Tensor, weight_ih: Tensor, bias_ih: Tensor | None) -> Tens
     Tensor (T, B, 4H) or (B, 4H)
         One matrix product over all ``T * B`` rows.
     """
-    z = x @ weight_ih.T
-    return z if bias_ih is None else z + bias_ih
+    a = x @ weight_ih.T
+    return a if bias_ih is None else a + bias_ih
 
 
 def lstm_step(
@@ -75,14 +75,14 @@ def lstm_step(
     -------
     h_next, c_next : Tensor (B, H)
     """
-    z = x_proj + h @ weight_hh.T
+    a = x_proj + h @ weight_hh.T  # pre-activations (B, 4H)
     if bias_hh is not None:
-        z = z + bias_hh
-    z_i, z_f, z_g, z_o = z.chunk(4, dim=-1)
-    i = torch.sigmoid(z_i)  # input gate: how much of the candidate to write
-    f = torch.sigmoid(z_f)  # forget gate: how much of the old cell to keep
-    g = torch.tanh(z_g)  # candidate cell values
-    o = torch.sigmoid(z_o)  # output gate: how much of the cell to show
+        a = a + bias_hh
+    a_i, a_f, a_g, a_o = a.chunk(4, dim=-1)
+    i = torch.sigmoid(a_i)  # input gate: how much of the candidate to write
+    f = torch.sigmoid(a_f)  # forget gate: how much of the old cell to keep
+    g = torch.tanh(a_g)  # candidate cell values
+    o = torch.sigmoid(a_o)  # output gate: how much of the cell to show
     c_next = f * c + i * g
     h_next = o * torch.tanh(c_next)
     return h_next, c_next
@@ -169,14 +169,14 @@ def _check_tensor(x: object, name: str, like: Tensor) -> Tensor:
     return x
 
 
-def _check_state(hx: object, shape: tuple[int, ...], like: Tensor, layout: str) -> State:
-    """``hx`` must be a pair ``(h_0, c_0)`` of tensors of the given shape."""
-    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+def _check_state(state: object, shape: tuple[int, ...], like: Tensor, layout: str) -> State:
+    """``state`` must be a pair ``(h_0, c_0)`` of tensors of the given shape."""
+    if not isinstance(state, (tuple, list)) or len(state) != 2:
         raise TypeError(
-            f"hx: expected a tuple (h_0, c_0) of two tensors, got {type(hx).__name__}"
-            + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else "")
+            f"state: expected a tuple (h_0, c_0) of two tensors, got {type(state).__name__}"
+            + (f" of length {len(state)}" if isinstance(state, (tuple, list)) else "")
         )
-    h0, c0 = hx
+    h0, c0 = state
     for name, s in (("h_0", h0), ("c_0", c0)):
         _check_tensor(s, name, like)
         if tuple(s.shape) != shape:
@@ -200,7 +200,7 @@ def _check_input(x: object, input_size: int, like: Tensor, ndims: tuple[int, ...
     return x
 
 
-def _init_lstm_weights(params: list[Tensor], hidden_size: int) -> None:
+def _uniform_(params: list[Tensor], hidden_size: int) -> None:
     """``U(-1/√H, 1/√H)`` for every weight and bias, as ``torch.nn.LSTM`` does."""
     bound = 1.0 / math.sqrt(hidden_size)
     with torch.no_grad():
@@ -208,7 +208,7 @@ def _init_lstm_weights(params: list[Tensor], hidden_size: int) -> None:
             p.uniform_(-bound, bound)
 
 
-def _set_forget_bias(bias_ih: Tensor, bias_hh: Tensor, hidden_size: int, value: float) -> None:
+def _forget_bias_(bias_ih: Tensor, bias_hh: Tensor, hidden_size: int, value: float) -> None:
     """Make the forget gate's total bias ``b_if + b_hf`` equal to ``value``.
 
     ``b_if`` gets ``value`` and ``b_hf`` gets 0 (the gate order is i, f, g, o, so the
@@ -276,18 +276,19 @@ class LSTMCell(nn.Module):
 
     def reset_parameters(self) -> None:
         """Draw the parameters again (``U(-1/√H, 1/√H)``, then ``forget_bias`` if set)."""
-        _init_lstm_weights(list(self.parameters()), self.hidden_size)
+        _uniform_(list(self.parameters()), self.hidden_size)
         if self.forget_bias is not None:
-            _set_forget_bias(self.bias_ih, self.bias_hh, self.hidden_size, self.forget_bias)
+            _forget_bias_(self.bias_ih, self.bias_hh, self.hidden_size, self.forget_bias)
 
-    def forward(self, input: Tensor, hx: State | None = None) -> State:
+    def forward(self, input: Tensor, state: State | None = None) -> State:
         """One step.
 
         Parameters
         ----------
         input : Tensor (B, I), or (I,) for a single unbatched example
-        hx : tuple (h, c) of Tensor (B, H) (or (H,) unbatched), optional
-            The previous state; zeros when omitted.
+        state : tuple (h, c) of Tensor (B, H) (or (H,) unbatched), optional
+            The previous state (``torch.nn.LSTMCell`` calls it ``hx``; pass it second);
+            zeros when omitted.
 
         Returns
         -------
@@ -298,11 +299,11 @@ class LSTMCell(nn.Module):
         if unbatched:
             x = x.unsqueeze(0)
         B, H = x.shape[0], self.hidden_size
-        if hx is None:
+        if state is None:
             h = c = x.new_zeros(B, H)
         else:
             shape, layout = ((H,), "(H,)") if unbatched else ((B, H), "(B, H)")
-            h, c = _check_state(hx, shape, self.weight_ih, layout)
+            h, c = _check_state(state, shape, self.weight_ih, layout)
             if unbatched:
                 h, c = h.unsqueeze(0), c.unsqueeze(0)
         x_proj = project_inputs(x, self.weight_ih, self.bias_ih)
@@ -411,24 +412,24 @@ class LSTM(nn.Module):
 
     def reset_parameters(self) -> None:
         """Draw the parameters again (``U(-1/√H, 1/√H)``, then ``forget_bias`` if set)."""
-        _init_lstm_weights(list(self.parameters()), self.hidden_size)
+        _uniform_(list(self.parameters()), self.hidden_size)
         if self.forget_bias is not None:
             for k in range(self.num_layers):
                 for d in range(self.num_directions):
                     _, _, b_ih, b_hh = self.layer_parameters(k, d)
-                    _set_forget_bias(b_ih, b_hh, self.hidden_size, self.forget_bias)
+                    _forget_bias_(b_ih, b_hh, self.hidden_size, self.forget_bias)
 
     def forward(
-        self, input: Tensor, hx: State | None = None, lengths: object = None
+        self, input: Tensor, state: State | None = None, lengths: object = None
     ) -> tuple[Tensor, State]:
         """Run the whole stack over a sequence.
 
         Parameters
         ----------
         input : Tensor (T, B, I), or (B, T, I) if ``batch_first``, or (T, I) unbatched
-        hx : tuple (h_0, c_0), optional
+        state : tuple (h_0, c_0), optional
             Initial state, each (D * num_layers, B, H), or (D * num_layers, H) unbatched;
-            zeros when omitted.
+            zeros when omitted (``torch.nn.LSTM`` calls it ``hx``; pass it second).
         lengths : sequence of B ints in [1, T], optional
             True lengths of a padded batch: steps ``t >= lengths[b]`` keep the state and
             output 0 (the numbers of ``pack_padded_sequence``).
@@ -449,7 +450,7 @@ class LSTM(nn.Module):
         T, B = x.shape[0], x.shape[1]
         if T == 0:
             raise ValueError("input: the sequence is empty (length 0); an LSTM needs T >= 1")
-        h0, c0 = self._initial_state(hx, B, unbatched)
+        h0, c0 = self._initial_state(state, B, unbatched)
         mask = self._mask(lengths, T, B, unbatched, x)
         h_n, c_n = [], []
         D = self.num_directions
@@ -494,17 +495,17 @@ class LSTM(nn.Module):
             )
         return (torch.arange(T)[:, None] < n.cpu()[None, :]).to(like.device)[..., None]
 
-    def _initial_state(self, hx: State | None, B: int, unbatched: bool) -> State:
-        """``(h_0, c_0)`` as (D*L, B, H) tensors: checked ``hx``, or zeros."""
+    def _initial_state(self, state: State | None, B: int, unbatched: bool) -> State:
+        """``(h_0, c_0)`` as (D*L, B, H) tensors: checked ``state``, or zeros."""
         L, H = self.num_layers * self.num_directions, self.hidden_size
         d = "2 * " if self.bidirectional else ""
-        if hx is None:
+        if state is None:
             zeros = self.weight_ih_l0.new_zeros(L, B, H)
             return zeros, zeros
         if unbatched:
-            h0, c0 = _check_state(hx, (L, H), self.weight_ih_l0, f"({d}num_layers, H)")
+            h0, c0 = _check_state(state, (L, H), self.weight_ih_l0, f"({d}num_layers, H)")
             return h0.unsqueeze(1), c0.unsqueeze(1)
-        return _check_state(hx, (L, B, H), self.weight_ih_l0, f"({d}num_layers, B, H)")
+        return _check_state(state, (L, B, H), self.weight_ih_l0, f"({d}num_layers, B, H)")
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"

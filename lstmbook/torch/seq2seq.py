@@ -11,7 +11,11 @@ Decoding is model-agnostic: a model has ``encode(src) -> memory``,
 ``init_state(memory) -> state`` and ``decode_step(memory, prefix, state) -> (log_probs,
 state, attention)``; memory and state are tuples of **batch-first** tensors, so
 :func:`greedy_decode` and :func:`beam_search` can reorder them by indexing axis 0.
-Defined in the translation page (``book/applications/translation``).
+Training is :func:`lstmbook.torch.train.fit` over :class:`TeacherForcedBatches` with
+:func:`sequence_loss` (a batch's ``x`` is ``(src, tgt_in)``, which ``fit`` passes as
+``model(src, tgt_in)``). Defined in the translation page (``book/applications/translation``);
+the page's trained models are shipped as ``translation/<name>_seed<k>`` in
+:mod:`lstmbook.artifacts` (:func:`load_model`).
 
 Shapes: B batch, S source length, T target length, V target vocabulary, E embedding
 size, H hidden size, L layers, k beam width. Token ids: 0 ``<pad>``, 1 ``<bos>``, 2 ``<eos>``
@@ -21,7 +25,7 @@ size, H hidden size, L layers, k beam width. Token ids: 0 ``<pad>``, 1 ``<bos>``
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +35,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from lstmbook._checks import check_positive_int
 from lstmbook.data.parallel import pad_batch
+from lstmbook.torch.models import CELLS
 
 __all__ = [
     "PAD",
@@ -47,14 +52,12 @@ __all__ = [
     "sequence_log_prob",
     "teacher_forcing",
     "sequence_loss",
-    "TeacherForced",
-    "batches",
-    "count_parameters",
+    "TeacherForcedBatches",
     "pad_ids",
     "BOOK_MODELS",
     "build_model",
+    "artifact_name",
     "load_model",
-    "weights_name",
 ]
 
 PAD, BOS, EOS = 0, 1, 2
@@ -106,8 +109,8 @@ class Encoder(nn.Module):
         self.vocab_size = check_positive_int(vocab_size, "vocab_size")
         self.embed = nn.Embedding(vocab_size, check_positive_int(embed_size, "embed_size"),
                                   padding_idx=PAD)
-        self.lstm = nn.LSTM(embed_size, check_positive_int(hidden_size, "hidden_size"),
-                            check_positive_int(num_layers, "num_layers"), batch_first=True)
+        self.lstm = CELLS["lstm"](embed_size, check_positive_int(hidden_size, "hidden_size"),
+                                  check_positive_int(num_layers, "num_layers"), batch_first=True)
 
     def forward(self, src: torch.Tensor) -> tuple[torch.Tensor, Tensors, torch.Tensor]:
         """Encode ``src`` (B, S).
@@ -157,7 +160,7 @@ class Decoder(nn.Module):
         super().__init__()
         self.vocab_size = check_positive_int(vocab_size, "vocab_size")
         self.embed = nn.Embedding(vocab_size, embed_size, padding_idx=PAD)
-        self.lstm = nn.LSTM(embed_size, hidden_size, num_layers, batch_first=True)
+        self.lstm = CELLS["lstm"](embed_size, hidden_size, num_layers, batch_first=True)
         self.attention = LuongAttention(hidden_size) if attention else None
         self.combine = nn.Linear(2 * hidden_size, hidden_size) if attention else None
         self.out = nn.Linear(hidden_size, vocab_size)
@@ -541,52 +544,45 @@ def sequence_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=PAD)
 
 
-class TeacherForced(nn.Module):
-    """Adapter for :func:`lstmbook.torch.train.train`, which calls ``model(x)``:
-    ``x = (src, tgt_in)`` becomes ``model(src, tgt_in)``."""
+class TeacherForcedBatches:
+    """Teacher-forced mini-batches ``((src, tgt_in), tgt_out)`` for
+    :func:`lstmbook.torch.train.fit`, freshly shuffled on every pass (one pass = one epoch).
 
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        return self.model(*x)
-
-
-def batches(
-    sources: Sequence[Sequence[int]], targets: Sequence[Sequence[int]], batch_size: int,
-    *, seed: int = 0,
-) -> Callable[[], list]:
-    """A callable giving a freshly shuffled epoch of ``((src, tgt_in), tgt_out)`` batches.
-
-    ``sources`` are id lists (without specials), right-padded per batch.
+    Parameters
+    ----------
+    sources, targets : sequences of id lists (without specials)
+        Each batch is right-padded to its own longest sentence (:func:`pad_ids`,
+        :func:`teacher_forcing`).
+    batch_size : int
+    seed : int
+        The shuffling: pass k draws the k-th permutation of one generator.
     """
-    if len(sources) != len(targets):
-        raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    rng = np.random.default_rng(seed)
 
-    def epoch() -> list:
-        order = rng.permutation(len(sources))
-        out = []
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            src = pad_ids([sources[r] for r in rows])
-            tgt_in, tgt_out = teacher_forcing([targets[r] for r in rows])
-            out.append(((src, tgt_in), tgt_out))
-        return out
+    def __init__(self, sources: Sequence[Sequence[int]], targets: Sequence[Sequence[int]],
+                 batch_size: int, *, seed: int = 0) -> None:
+        if len(sources) != len(targets):
+            raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
+        if len(sources) == 0:
+            raise ValueError("TeacherForcedBatches: no sentence pairs")
+        self.sources, self.targets = sources, targets
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.rng = np.random.default_rng(seed)
 
-    return epoch
+    def __len__(self) -> int:
+        return math.ceil(len(self.sources) / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[Tensors, torch.Tensor]]:
+        order = self.rng.permutation(len(self.sources))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            src = pad_ids([self.sources[r] for r in rows])
+            tgt_in, tgt_out = teacher_forcing([self.targets[r] for r in rows])
+            yield (src, tgt_in), tgt_out
 
 
 def pad_ids(seqs: Sequence[Sequence[int]]) -> torch.Tensor:
     """(B, S_max) int64 tensor of id lists, right-padded with ``<pad>``."""
     return torch.from_numpy(pad_batch(seqs, PAD))
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 # ----------------------------------------------------------------------------- the book's models
@@ -612,20 +608,18 @@ def build_model(name: str) -> nn.Module:
     return model_cls(len(english_vocab()), len(chinese_vocab()), **kwargs)
 
 
-def weights_name(name: str, seed: int) -> str:
-    """File name of the shipped weights: ``translation_<name>_seed<seed>.npz``."""
-    return f"translation_{name}_seed{seed}.npz"
+def artifact_name(name: str, seed: int) -> str:
+    """The registry name of the shipped weights: ``translation/<name>_seed<seed>`` (its
+    training record is ``translation/<name>_seed<seed>_run``)."""
+    if name not in BOOK_MODELS:
+        raise ValueError(f"unknown model {name!r}; choose one of {sorted(BOOK_MODELS)}")
+    return f"translation/{name}_seed{int(seed)}"
 
 
-def load_model(name: str, seed: int, directory) -> nn.Module:
-    """:func:`build_model` with the weights ``scripts/train_translation.py`` saved, in eval
-    mode."""
-    from pathlib import Path
+def load_model(name: str, seed: int = 0) -> nn.Module:
+    """:func:`build_model` with the weights ``scripts/train_translation.py`` shipped
+    (:func:`artifact_name`), in eval mode."""
+    from lstmbook import artifacts
+    from lstmbook.io import load_into
 
-    from lstmbook.io import load_weights
-
-    model = build_model(name)
-    arrays = load_weights(Path(directory) / weights_name(name, seed),
-                          expected=model.state_dict())
-    model.load_state_dict({k: torch.as_tensor(v.astype(np.float32)) for k, v in arrays.items()})
-    return model.eval()
+    return load_into(build_model(name), artifacts.load(artifact_name(name, seed)))
