@@ -21,8 +21,8 @@ on the whole training split. Seeds 0, 1, 2. One CPU thread. Writes, with
 * ``digits/<part>_runs`` -- configuration, parameter counts, CPU seconds, validation
   curves and the float32 test accuracy (or bits per pixel) of each run, for the record.
 
-Run from the repository root: ``python scripts/train_digits.py`` (about 8 minutes of CPU
-in all), or one part: ``python scripts/train_digits.py --parts rows``; ``--quick`` trains a
+Run from the repository root: ``OMP_NUM_THREADS=1 python scripts/train_digits.py`` (about 8
+minutes of CPU in all), or one part: ``... --parts rows``; ``--quick`` trains a
 few steps of one seed into ``/tmp/digits_quick``, to try the script.
 """
 
@@ -169,7 +169,7 @@ def main() -> None:
             (out / f"digits_{part}.json").write_text(json.dumps(records, indent=1) + "\n")
             print(f"wrote {out / f'digits_{part}.npz'}", flush=True)
             continue
-        budget = {"script": SCRIPT, "command": f"python {SCRIPT} --parts {part}",
+        budget = {"script": SCRIPT, "command": f"OMP_NUM_THREADS=1 python {SCRIPT} --parts {part}",
                   "updates": updates,
                   "cpu_seconds": sum(r["cpu_seconds"] for r in records.values())}
         path = artifacts.save(f"digits/{part}", arrays, metrics=summary(part, records), **budget)
