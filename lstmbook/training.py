@@ -352,8 +352,8 @@ def run_loop(
             history.updates += 1
             history.sequences += _batch_size_of(x)
             epoch_losses.append(float(loss))
+            bar.set_postfix(loss=f"{loss:.4g}", refresh=False)  # drawn by the update
             bar.update()
-            bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
             if (evaluate is not None and eval_every is not None
                     and history.updates % eval_every == 0):
                 last_eval = history.updates
