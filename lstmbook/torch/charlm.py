@@ -11,7 +11,8 @@
 
 The model is the book's :class:`~lstmbook.torch.models.RecurrentNet` with an embedding and
 a read-out at every step; the loop is :func:`~lstmbook.torch.train.fit`. What truncated
-backpropagation through time adds is the step function of :func:`tbptt_training`: the
+backpropagation through time adds is the step function of :func:`tbptt_training` (the
+book's one update, :func:`~lstmbook.torch.train.train_step`, and a learning-rate schedule): the
 text is cut into parallel streams (:func:`lstmbook.data.text.stream_batches`), each
 window starts from the state the previous window ended in, and that state is *detached*
 (:func:`lstmbook.truncated_bptt.detach_state`), so gradients flow back at most
@@ -34,6 +35,7 @@ from torch import nn
 from lstmbook._checks import check_positive_int
 from lstmbook.data.text import VOCAB, decode, encode, stream_batches
 from lstmbook.torch.models import GATES, RecurrentNet
+from lstmbook.torch.train import train_step
 from lstmbook.truncated_bptt import detach_state
 
 __all__ = [
@@ -76,6 +78,22 @@ def load_model(name: str) -> RecurrentNet:
         raise ValueError(f"charlm/{name}: {gates} gate blocks fit no cell of {GATES}")
     model = build_model(cell, H, embedding=arrays["embedding.weight"].shape[1])
     return load_into(model, arrays)
+
+
+class _CarriedState(nn.Module):
+    """Runs each window of ``model`` from the state the previous window left, detached:
+    the truncation of truncated BPTT. :meth:`reset` starts from the zero state again."""
+
+    def __init__(self, model: RecurrentNet) -> None:
+        super().__init__()
+        self.model, self.state = model, None
+
+    def reset(self) -> None:
+        self.state = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits, self.state = self.model.run(x, detach_state(self.state))
+        return logits
 
 
 class _Windows:
@@ -137,23 +155,18 @@ def tbptt_training(
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda k: 0.5 * (1 + math.cos(math.pi * min(k, steps) / steps))
     )
-    carried: dict[str, Any] = {}
+    carrier = _CarriedState(model)
+
+    def next_char_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(logits.reshape(-1, model.output_size), y.reshape(-1))
 
     def step(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        logits, state = model.run(x, detach_state(carried.get("state")))
-        loss = nn.functional.cross_entropy(logits.reshape(-1, model.output_size), y.reshape(-1))
-        value = float(loss.detach())
-        if not math.isfinite(value):
-            raise FloatingPointError(f"the loss is {value}: training diverged; lower lr")
-        optimizer.zero_grad()
-        loss.backward()
-        norm = nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
-        optimizer.step()
+        # the book's one update (forward, loss, backward, clip, step), then the schedule
+        out = train_step(carrier, next_char_loss, optimizer, x, y, clip_norm=clip_norm)
         schedule.step()
-        carried["state"] = state
-        return value, float(norm)
+        return out
 
-    return _Windows(ids, batch_size, seq_len, on_pass=carried.clear), step
+    return _Windows(ids, batch_size, seq_len, on_pass=carrier.reset), step
 
 
 @torch.no_grad()

@@ -5,7 +5,7 @@ Each of ``W`` processes holds a full copy of the model and, at every step, takes
 of the same *global* batch; ``DistributedDataParallel`` (DDP) averages the gradients over the
 processes (an all-reduce) during ``backward``, so every copy makes the same update, the one a
 single process would make on the whole global batch with a mean loss. The functions here
-train that way -- :func:`lstmbook.torch.train.fit` with a step function of DDP's -- and the
+train that way -- :func:`lstmbook.torch.train.fit` on the DDP-wrapped model -- and the
 same without DDP, so the two can be compared to rounding.
 
 Imported on use (``import lstmbook.torch.distributed``), never by :mod:`lstmbook.torch`.
@@ -16,7 +16,6 @@ Backend ``"gloo"`` runs on CPUs; ``"nccl"`` is the one for NVIDIA GPUs.
 
 from __future__ import annotations
 
-import math
 import os
 import socket
 from collections.abc import Callable, Mapping
@@ -121,14 +120,9 @@ def train_data_parallel(
         idx = shard(torch.as_tensor(batches[update]), rank, world)
         return x[idx], y[idx]
 
-    def ddp_step(xb: torch.Tensor, yb: torch.Tensor) -> tuple[float, float]:
-        opt.zero_grad(set_to_none=True)
-        loss = nn.functional.mse_loss(net(xb), yb)  # mean over the local shard
-        loss.backward()  # DDP: all-reduce, gradients averaged over the processes
-        opt.step()
-        return float(loss.detach()), math.nan
-
-    fit(model, local_batch, step_fn=ddp_step, steps=steps, progress=False)
+    # the book's one loop; the DDP wrapper all-reduces the gradients inside backward()
+    fit(net, local_batch, loss_fn=nn.functional.mse_loss, optimizer=opt, steps=steps,
+        progress=False)
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
