@@ -145,3 +145,19 @@ def test_plot_seed_runs_draws_an_error_bar_only_for_several_seeds():
     caps = [c for c in ax.containers if getattr(c, "errorbar", None) is not None]
     spans = [seg[1][1] - seg[0][1] for c in caps for seg in c.errorbar.lines[2][0].get_segments()]
     assert spans == [pytest.approx(2 * np.sqrt(2))]
+
+
+def test_shipped_faq_models_score_what_their_records_say():
+    from lstmbook.torch import faq
+
+    name = faq.seeds_of("sine", "gru")[0]
+    recorded = artifacts.record(name)["metrics"]["test_mse"]  # rounded to 6 decimals
+    assert faq.test_mse(name) == pytest.approx(recorded, abs=1e-6)
+    assert faq.trained(name).rnn.__class__.__name__ == "GRU"
+
+
+def test_unknown_faq_run_is_named():
+    from lstmbook.torch import faq
+
+    with pytest.raises(ValueError, match="no FAQ run named 'sine-lstm-s9'"):
+        faq.trained("sine-lstm-s9")
