@@ -10,13 +10,16 @@ Book page ``applications/evaluation``. The rules these functions enforce:
   origin ``t``, a read-only copy of ``series[:t]`` and nothing else;
 * :class:`Standardizer` learns its mean and scale from the training block only;
 * :func:`residual_interval` turns validation residuals into prediction intervals, and
-  :func:`coverage` measures how often the truth falls inside them.
+  :func:`coverage` measures how often the truth falls inside them;
+* :func:`diebold_mariano` and :func:`paired_bootstrap` test, on the test sample, whether
+  one model's loss is lower than another's (the book's rule for "A beats B").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,6 +34,9 @@ __all__ = [
     "residual_interval",
     "coverage",
     "mean_and_spread",
+    "PairedTest",
+    "diebold_mariano",
+    "paired_bootstrap",
 ]
 
 
@@ -261,3 +267,92 @@ def mean_and_spread(values) -> tuple[float, float]:
     if v.size < 2:
         raise ValueError(f"need at least 2 results for a spread, got {v.size}")
     return float(v.mean()), float(v.std(ddof=1))
+
+
+class PairedTest(NamedTuple):
+    """What :func:`diebold_mariano` and :func:`paired_bootstrap` return."""
+
+    difference: float  #: mean of loss_a - loss_b (negative: A is better)
+    statistic: float  #: DM: the t statistic; bootstrap: difference / bootstrap sd
+    p_value: float  #: two-sided
+    low: float  #: lower end of the 95% interval of the difference
+    high: float  #: upper end
+
+
+def _paired_losses(loss_a, loss_b, name: str) -> tuple[np.ndarray, np.ndarray]:
+    a = np.asarray(loss_a, dtype=np.float64).reshape(-1)
+    b = np.asarray(loss_b, dtype=np.float64).reshape(-1)
+    if a.shape != b.shape:
+        raise ValueError(f"{name}: loss_a has {a.size} values, loss_b {b.size}; they must be "
+                         "paired (the same test points)")
+    if a.size < 3:
+        raise ValueError(f"{name}: need at least 3 paired losses, got {a.size}")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError(f"{name}: the losses contain NaN or infinity")
+    return a, b
+
+
+def diebold_mariano(loss_a, loss_b, horizon: int = 1) -> PairedTest:
+    """Diebold-Mariano test that two forecasters have the same expected loss on a test block.
+
+    ``d_t = loss_a[t] - loss_b[t]``; the statistic is ``mean(d) / sqrt(V / n)`` with V the
+    long-run variance of d (autocovariances up to lag ``horizon - 1``, as h-step forecast
+    errors overlap), compared with Student's t on n - 1 degrees of freedom with the
+    small-sample correction of Harvey, Leybourne & Newbold (1997).
+
+    Parameters
+    ----------
+    loss_a, loss_b : array-like (n,)
+        Per-point losses (e.g. absolute or squared errors) of A and B on the same points.
+    horizon : int
+        Forecast horizon h of the errors.
+
+    Returns
+    -------
+    PairedTest
+        ``difference`` < 0 when A has the lower mean loss; ``p_value`` two-sided.
+    """
+    from scipy import stats
+
+    a, b = _paired_losses(loss_a, loss_b, "diebold_mariano")
+    h = check_positive_int(horizon, "horizon")
+    d = a - b
+    n, mean = d.size, d.mean()
+    c = d - mean
+    var = c @ c / n + 2 * sum(c[k:] @ c[:-k] / n for k in range(1, min(h, n)))
+    if not var > 0:
+        raise ValueError("diebold_mariano: the loss differences have no variance")
+    correction = np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
+    t = correction * mean / np.sqrt(var / n)
+    p = 2 * stats.t.sf(abs(t), df=n - 1)
+    half = stats.t.ppf(0.975, df=n - 1) * np.sqrt(var / n) / correction
+    return PairedTest(float(mean), float(t), float(p), float(mean - half), float(mean + half))
+
+
+def paired_bootstrap(loss_a, loss_b, *, n_boot: int = 2000, seed: int = 0) -> PairedTest:
+    """Paired bootstrap of the mean loss difference A - B on the same test sample.
+
+    Resamples test points (pairs kept together) ``n_boot`` times; the interval is the 2.5%
+    and 97.5% percentiles, the p-value twice the smaller tail fraction of differences on the
+    other side of 0.
+
+    Parameters
+    ----------
+    loss_a, loss_b : array-like (n,)
+        Per-example losses or 0/1 errors of A and B on the same examples.
+    n_boot, seed : int
+
+    Returns
+    -------
+    PairedTest
+    """
+    a, b = _paired_losses(loss_a, loss_b, "paired_bootstrap")
+    d = a - b
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, d.size, size=(check_positive_int(n_boot, "n_boot"), d.size))
+    means = d[idx].mean(axis=1)
+    sd = means.std(ddof=1)
+    tail = min(np.mean(means <= 0), np.mean(means >= 0))
+    return PairedTest(float(d.mean()), float(d.mean() / sd) if sd > 0 else float("inf"),
+                      float(min(1.0, 2 * tail)), float(np.percentile(means, 2.5)),
+                      float(np.percentile(means, 97.5)))

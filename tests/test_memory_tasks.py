@@ -16,15 +16,20 @@ from hypothesis import strategies as st
 
 from lstmbook import artifacts
 from lstmbook.data.memory import (
+    ADDING_TOLERANCE,
     BRACKET_ALPHABET,
+    HS_SCALED_TOLERANCE,
+    ORDER_SYMBOLS,
     TASKS,
     adding_accuracy,
     bracket_text,
     delayed_recall,
     encode_text,
+    hs_scaled_target,
     one_hot,
     task_accuracy,
     task_batch,
+    temporal_order,
 )
 from lstmbook.torch.memory import train_memory_task
 from lstmbook.torch.models import RecurrentNet
@@ -59,7 +64,7 @@ def test_delayed_recall_refuses_a_lag_longer_than_the_sequence():
 
 def test_adding_accuracy_counts_answers_within_the_tolerance():
     y = np.array([[1.0], [0.5], [1.5]])
-    assert adding_accuracy(y + np.array([[0.03], [0.05], [-0.01]]), y) == pytest.approx(2 / 3)
+    assert adding_accuracy(y + np.array([[0.07], [0.09], [-0.01]]), y) == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="shape"):
         adding_accuracy(y[:, 0], y)
 
@@ -102,20 +107,46 @@ def test_task_batch_is_reproducible_numpy_and_rejects_unknown_tasks():
     a, b = task_batch("recall", 4, 9, seed=3), task_batch("recall", 4, 9, seed=3)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
-    for task, (x, y) in {t: task_batch(t, 4, 9, seed=0) for t in TASKS}.items():
+    for task, (x, y) in {t: task_batch(t, 4, 12, seed=0) for t in TASKS}.items():
         assert isinstance(x, np.ndarray) and x.dtype == np.float32
-        assert x.shape == (4, 9, TASKS[task]["inputs"]) and len(y) == 4
+        assert x.shape == (4, 12, TASKS[task]["inputs"]) and len(y) == 4
     with pytest.raises(ValueError, match="task"):
         task_batch("copy", 4, 9, seed=0)
 
 
 def test_task_accuracy_scores_sums_within_the_tolerance_and_named_symbols():
     y = np.array([[1.0], [0.5]])
-    assert task_accuracy("adding", y + np.array([[0.03], [0.05]]), y) == 0.5
+    assert task_accuracy("adding", y + np.array([[0.07], [0.09]]), y) == 0.5
     scores = np.array([[0.1, 0.9, 0.0, 0.0], [0.8, 0.1, 0.1, 0.0], [0.0, 0.0, 0.0, 1.0]])
     assert task_accuracy("recall", scores, np.array([1, 2, 3])) == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="task"):
         task_accuracy("copy", scores, np.array([1, 2, 3]))
+
+
+def test_the_adding_tolerance_is_hochreiter_and_schmidhubers_on_their_scaled_target():
+    # Their inputs X in [-1, 1] are ours X' = (X + 1) / 2; their target 0.5 + (X1 + X2) / 4.
+    rng = np.random.default_rng(0)
+    ours = rng.uniform(0, 1, (1000, 2))
+    theirs = 2 * ours - 1
+    target = 0.5 + theirs.sum(1) / 4
+    assert np.allclose(hs_scaled_target(ours.sum(1)), target)
+    # An error of ADDING_TOLERANCE on our sum is HS_SCALED_TOLERANCE on their target.
+    shifted = hs_scaled_target(ours.sum(1) + ADDING_TOLERANCE)
+    assert np.allclose(shifted - target, HS_SCALED_TOLERANCE)
+
+
+def test_temporal_order_labels_the_order_of_x_and_y_at_their_windows():
+    x, y = temporal_order(500, 100, seed=3)
+    sym = x.argmax(-1)
+    assert (sym[:, 0] == ORDER_SYMBOLS.index("E")).all()
+    assert (sym[:, -1] == ORDER_SYMBOLS.index("B")).all()
+    for s, label in zip(sym, y, strict=True):
+        where = np.flatnonzero(s >= 6)
+        assert len(where) == 2 and 10 <= where[0] <= 20 and 50 <= where[1] <= 60
+        assert label == 2 * (s[where[0]] - 6) + (s[where[1]] - 6)
+    assert set(np.bincount(y, minlength=4) > 80) == {True}
+    with pytest.raises(ValueError, match="seq_len"):
+        temporal_order(3, 5)
 
 
 def test_an_lstm_learns_short_delayed_recall_and_stops_early():
@@ -190,16 +221,27 @@ def test_the_shipped_sweep_covers_every_task_length_and_model_with_three_seeds()
     entry = artifacts.record("background/memory_sweep")
     assert entry["script"] == "scripts/sweep_memory_tasks.py" and result["complete"]
     sweep = _load_sweep_script()
-    defaults = vars(sweep.parse_args([]))
-    for key in ("tasks", "kinds", "lengths", "seeds", "steps", "hidden", "batch", "lr"):
+    args = sweep.parse_args([])
+    defaults = vars(args)
+    for key in ("tasks", "kinds", "seeds", "steps", "hidden", "batch", "lr", "halve_every"):
         assert result["settings"][key] == defaults[key], key
+    assert result["settings"]["lengths"] == sweep.lengths_of(args)
     runs = {(r["task"], r["T"], r["model"], r["seed"]) for r in result["records"]}
+    skipped = {(r["task"], r["T"], r["model"]) for r in result["skipped"]}
     expected = {
-        (t, T, k, s)
+        (t, T, k)
         for t in defaults["tasks"]
-        for T in defaults["lengths"]
+        for T in sweep.lengths_of(args)[t]
         for k in defaults["kinds"]
-        for s in defaults["seeds"]
     }
-    assert runs == expected and len(defaults["seeds"]) >= 3
-    assert min(defaults["lengths"]) <= 10 and max(defaults["lengths"]) >= 200
+    assert {(t, T, k) for t, T, k, _ in runs} | skipped == expected
+    assert not {(t, T, k) for t, T, k, _ in runs} & skipped
+    for t, T, k in expected - skipped:
+        assert {s for (t2, T2, k2, s) in runs if (t2, T2, k2) == (t, T, k)} == set(args.seeds)
+    # A skipped (task, model) failed every seed at the length it was last run at.
+    for r in result["skipped"]:
+        last = [x for x in result["records"] if (x["task"], x["T"], x["model"]) ==
+                (r["task"], r["failed_at"], r["model"])]
+        assert len(last) == len(args.seeds) and not any(x["solved"] for x in last)
+    assert len(args.seeds) >= 3
+    assert all(min(v) <= 10 and max(v) >= 200 for v in sweep.lengths_of(args).values())

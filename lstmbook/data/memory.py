@@ -4,6 +4,8 @@
   :func:`adding_accuracy` scores it by the criterion of Hochreiter & Schmidhuber (1997).
 * :func:`delayed_recall` -- name the one target symbol shown ``lag`` steps ago, among
   random distractor symbols (a classification version of the copy task).
+* :func:`temporal_order` -- Hochreiter & Schmidhuber's temporal-order task: say in which
+  order two widely separated symbols X and Y came (XX, XY, YX or YY).
 * :func:`bracket_text` -- generated text with brackets and full stops, labelled at every
   character with the number of brackets still open in the sentence: a counter that must
   be increased, decreased and reset, for reading an LSTM's gates.
@@ -22,8 +24,11 @@ from lstmbook._checks import check_positive_int, check_supported_dtype
 
 __all__ = [
     "ADDING_TOLERANCE",
+    "HS_SCALED_TOLERANCE",
+    "hs_scaled_target",
     "adding_accuracy",
     "delayed_recall",
+    "temporal_order",
     "TASKS",
     "task_batch",
     "task_accuracy",
@@ -31,15 +36,30 @@ __all__ = [
     "bracket_text",
     "encode_text",
     "one_hot",
+    "ORDER_SYMBOLS",
 ]
 
-#: An adding-problem answer counts as right when it is within this of the true sum
-#: (Hochreiter & Schmidhuber 1997, experiment 4).
-ADDING_TOLERANCE = 0.04
+#: Hochreiter & Schmidhuber (1997, experiment 4) count an answer right when it is within
+#: 0.04 of their *scaled* target ``0.5 + (X1 + X2) / 4``, with values X drawn from [-1, 1].
+HS_SCALED_TOLERANCE = 0.04
+
+#: The same criterion on the sum that :func:`lstmbook.data.adding_problem` asks for (values
+#: in [0, 1], i.e. X' = (X + 1) / 2): an error e on their scaled target is an error 4e on
+#: X1 + X2 and 2e on X1' + X2', so their 0.04 is 0.08 here.
+ADDING_TOLERANCE = 2 * HS_SCALED_TOLERANCE
+
+
+def hs_scaled_target(total):
+    """Hochreiter & Schmidhuber's target ``0.5 + (X1 + X2) / 4`` from our sum of two values
+    in [0, 1] (``X = 2 X' - 1``): ``0.5 + (2 * total - 2) / 4 = total / 2``."""
+    return np.asarray(total, dtype=np.float64) / 2
 
 
 def adding_accuracy(pred, y, tol: float = ADDING_TOLERANCE) -> float:
     """Fraction of adding-problem answers within ``tol`` of the true sum.
+
+    The default :data:`ADDING_TOLERANCE` (0.08 on the sum) is Hochreiter & Schmidhuber's
+    0.04 on their scaled target (:func:`hs_scaled_target`).
 
     Parameters
     ----------
@@ -125,11 +145,64 @@ def delayed_recall(
     return (x, y, lags.astype(np.int64)) if return_lags else (x, y)
 
 
+#: Symbols of :func:`temporal_order`, in channel order: start and end markers, the four
+#: distractors, and the two symbols whose order is asked.
+ORDER_SYMBOLS = "EBabcdXY"
+
+
+def temporal_order(
+    n_samples: int,
+    seq_len: int,
+    *,
+    seed: int | None = None,
+    dtype=np.float32,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hochreiter & Schmidhuber's (1997) temporal-order task (their experiment 6a).
+
+    A sequence starts with ``E`` and ends with ``B``; between them every symbol is one of
+    the distractors ``a b c d`` except at two random steps ``t1`` in ``[0.1 T, 0.2 T]`` and
+    ``t2`` in ``[0.5 T, 0.6 T]``, which show ``X`` or ``Y``. The class is the order seen:
+    0 = XX, 1 = XY, 2 = YX, 3 = YY (guessing: 1/4). Their sequences had T = 100..110
+    (t1 in 10..20, t2 in 50..60); here the positions scale with T, so the first relevant
+    symbol must be held for at least 0.8 T steps.
+
+    Parameters
+    ----------
+    n_samples, seq_len : int
+        N and T (T >= 10).
+    seed : int or None
+    dtype : floating dtype of ``x``
+
+    Returns
+    -------
+    x : ndarray (N, T, 8)
+        One-hot symbols in the order of :data:`ORDER_SYMBOLS`.
+    y : ndarray (N,) int64
+    """
+    n = check_positive_int(n_samples, "n_samples")
+    T = check_positive_int(seq_len, "seq_len")
+    if T < 10:
+        raise ValueError(f"temporal_order needs seq_len >= 10, got {T}")
+    dtype = check_supported_dtype(dtype, "dtype")
+    rng = np.random.default_rng(seed)
+    channels = 2 + rng.integers(0, 4, size=(n, T))
+    channels[:, 0], channels[:, -1] = 0, 1
+    t1 = rng.integers(max(1, T // 10), max(2, T // 5) + 1, size=n)
+    t2 = rng.integers(T // 2, (3 * T) // 5 + 1, size=n)
+    first, second = rng.integers(0, 2, size=n), rng.integers(0, 2, size=n)
+    rows = np.arange(n)
+    channels[rows, t1], channels[rows, t2] = 6 + first, 6 + second
+    x = np.zeros((n, T, len(ORDER_SYMBOLS)), dtype=dtype)
+    x[rows[:, None], np.arange(T)[None, :], channels] = 1
+    return x, (2 * first + second).astype(np.int64)
+
+
 #: The memory tasks by name: inputs and outputs per step, the accuracy of guessing
 #: (None: see :data:`lstmbook.data.ADDING_BASELINE_MSE`), and the loss they train with.
 TASKS = {
     "adding": {"inputs": 2, "outputs": 1, "chance": None, "loss": "mse"},
     "recall": {"inputs": 8, "outputs": 4, "chance": 0.25, "loss": "cross-entropy"},
+    "order": {"inputs": 8, "outputs": 4, "chance": 0.25, "loss": "cross-entropy"},
 }
 
 
@@ -144,19 +217,22 @@ def task_batch(task: str, n: int, seq_len: int, seed: int | None) -> tuple[np.nd
 
     ``"adding"``: :func:`lstmbook.data.adding_problem`, x (n, T, 2), y (n, 1) float32;
     ``"recall"``: :func:`delayed_recall` of one of 4 symbols shown at the first step, among
-    4 distractors, x (n, T, 8) float32, y (n,) int64.
+    4 distractors, x (n, T, 8) float32, y (n,) int64; ``"order"``: :func:`temporal_order`,
+    x (n, T, 8) float32, y (n,) int64.
     """
     from lstmbook.data import adding_problem
 
     if _check_task(task) == "adding":
         return adding_problem(n, seq_len, seed=seed, dtype=np.float32)
+    if task == "order":
+        return temporal_order(n, seq_len, seed=seed)
     return delayed_recall(n, seq_len, n_symbols=4, n_distractors=4, seed=seed)
 
 
 def task_accuracy(task: str, pred, y) -> float:
     """Adding problem: fraction of answers within :data:`ADDING_TOLERANCE` of the sum
-    (``pred`` (N, 1)); recall: fraction of sequences whose largest score (``pred`` (N, K))
-    names the target ``y`` (N,)."""
+    (``pred`` (N, 1)); recall and temporal order: fraction of sequences whose largest score
+    (``pred`` (N, K)) names the target ``y`` (N,)."""
     pred, y = np.asarray(pred), np.asarray(y)
     if _check_task(task) == "adding":
         return adding_accuracy(pred, y)

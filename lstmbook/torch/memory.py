@@ -44,6 +44,8 @@ def train_memory_task(
     lr: float = 1e-2,
     clip_norm: float | None = 1.0,
     forget_bias: float | None = None,
+    init: str = "default",
+    halve_every: int | None = None,
     eval_every: int = 100,
     threshold: float = 0.9,
     n_test: int = 1000,
@@ -59,7 +61,7 @@ def train_memory_task(
 
     Parameters
     ----------
-    task : {"adding", "recall"}
+    task : {"adding", "recall", "order"}
         :data:`lstmbook.data.memory.TASKS`.
     cell : {"rnn", "lstm", "gru"}
     seq_len : int
@@ -72,6 +74,11 @@ def train_memory_task(
         Global gradient-norm clipping.
     forget_bias : float or None
         LSTM only: ``b_f`` at initialisation (PyTorch's default draws it near 0).
+    init : {"default", "chrono"}
+        ``"chrono"``: Tallec & Ollivier's initialisation of the gate biases for lags up to
+        ``seq_len`` (:class:`RecurrentNet`'s ``init``, with ``t_max=seq_len``).
+    halve_every : int or None
+        Halve the learning rate every this many updates (None: constant).
     eval_every : int
     threshold : float
         Accuracy that counts as solving the task.
@@ -89,7 +96,8 @@ def train_memory_task(
     spec = TASKS[task]
     torch.manual_seed(seed)
     model = RecurrentNet(cell, spec["inputs"], hidden_size, spec["outputs"],
-                         forget_bias=forget_bias)
+                         forget_bias=forget_bias, init=init,
+                         t_max=seq_len if init == "chrono" else None)
     base = 1_000_003 * (seed + 1)
 
     @torch.no_grad()
@@ -110,6 +118,7 @@ def train_memory_task(
         eval_every=eval_every,
         target=threshold,
         restore_best=False,
+        schedule=(lambda k: 0.5 ** (k // halve_every)) if halve_every else None,
     )
     test = accuracy(model.eval(), task_batch(task, n_test, seq_len, seed=base - 2))
     model.train()

@@ -223,6 +223,7 @@ def fit(
     target: float | None = None,
     restore_best: bool = True,
     step_fn: Callable[[Any, Any], tuple[float, float]] | None = None,
+    schedule: Callable[[int], float] | None = None,
     device: str | torch.device = "cpu",
     progress: bool | None = None,
 ) -> History:
@@ -265,6 +266,10 @@ def fit(
     step_fn : callable (x, y) -> (loss, grad_norm), optional
         Replaces :func:`train_step` for models whose update is not ``loss_fn(model(x), y)``
         (a sequence-to-sequence model with teacher forcing; a data-parallel process).
+    schedule : callable (updates done) -> float, optional
+        The learning rate after k updates is ``schedule(k)`` times the optimiser's initial
+        one (``torch.optim.lr_scheduler.LambdaLR``, stepped after every update); e.g.
+        ``lambda k: 0.5 ** (k // 1500)`` halves it every 1,500 updates.
     device : "cpu", "auto", "cuda", torch.device
         ``"auto"``: the GPU if torch can use one, else the CPU.
     progress : bool or None
@@ -298,13 +303,21 @@ def fit(
                        seed=seed)
     if val_data is not None and _is_pair_of_arrays(val_data):
         _check_finite(val_data, "val_data")
+    if schedule is not None and optimizer is None:
+        raise ValueError("schedule= needs an optimiser: pass optimizer= along with step_fn=")
+    scheduler = (torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+                 if schedule is not None else None)
 
     def step(x: Any, y: Any) -> tuple[float, float]:
         x, y = to_device(x, device), to_device(y, device)
         if step_fn is not None:
             out = step_fn(x, y)
-            return out if isinstance(out, tuple) else (float(out), math.nan)
-        return train_step(model, loss_fn, optimizer, x, y, clip_norm=clip_norm)
+            out = out if isinstance(out, tuple) else (float(out), math.nan)
+        else:
+            out = train_step(model, loss_fn, optimizer, x, y, clip_norm=clip_norm)
+        if scheduler is not None:
+            scheduler.step()
+        return out
 
     evaluate_fn = None
     if val_data is not None:
