@@ -25,6 +25,7 @@ into a model with :func:`lstmbook.io.load_into`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import platform
@@ -212,11 +213,30 @@ def save(
         "metrics": _jsonable(dict(metrics or {})),
     }
     reg = ROOT / group / "registry.json"
-    entries = json.loads(reg.read_text(encoding="utf-8")) if reg.exists() else {}
-    entries[name] = entry
-    reg.write_text(json.dumps(dict(sorted(entries.items())), indent=1, ensure_ascii=False)
-                   + "\n", encoding="utf-8")
+    with _locked(ROOT / group / ".registry.lock"):  # two scripts may save into one group
+        entries = json.loads(reg.read_text(encoding="utf-8")) if reg.exists() else {}
+        entries[name] = entry
+        tmp = reg.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(dict(sorted(entries.items())), indent=1, ensure_ascii=False)
+                       + "\n", encoding="utf-8")
+        tmp.replace(reg)
     return ROOT / file
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``path`` (POSIX ``flock``; no lock where fcntl is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: scripts there run one at a time
+        yield
+        return
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _table() -> str:

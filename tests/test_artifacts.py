@@ -23,7 +23,7 @@ def shipped_files() -> set[str]:
     return {
         p.relative_to(artifacts.ROOT).as_posix()
         for p in artifacts.ROOT.glob("*/*")
-        if p.name != "registry.json"
+        if p.name != "registry.json" and not p.name.startswith(".")  # not the save lock
     }
 
 
@@ -124,3 +124,18 @@ def test_a_non_editable_install_loads_the_shipped_files(tmp_path):
     import lstmbook as here
 
     assert Path(here.__file__).resolve().parent == ROOT / "lstmbook"  # still the checkout's
+
+
+def test_saves_from_two_processes_into_one_group_keep_both_entries(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from lstmbook import artifacts; from pathlib import Path; "
+            "artifacts.ROOT = Path(sys.argv[1]); "
+            "[artifacts.save(f'g/{sys.argv[2]}{k}', {'k': k}, script='s', command='c') "
+            "for k in range(30)]")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), tag])
+             for tag in ("a", "b")]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    entries = json.loads((tmp_path / "g" / "registry.json").read_text())
+    assert len(entries) == 60

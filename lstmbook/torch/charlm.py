@@ -44,6 +44,8 @@ __all__ = [
     "load_model",
     "tbptt_training",
     "bits_per_char",
+    "char_bits",
+    "bits_with_context",
     "sample",
     "to_numpy_lstm",
     "cell_states",
@@ -53,15 +55,18 @@ __all__ = [
 EMBEDDING = 32
 
 
-def build_model(cell: str, hidden_size: int, *, embedding: int = EMBEDDING) -> RecurrentNet:
+def build_model(cell: str, hidden_size: int, *, embedding: int = EMBEDDING,
+                forget_bias: float | None = None) -> RecurrentNet:
     """A character language model: embedding, one ``cell`` layer, a linear read-out to
     next-character logits at every step (:data:`lstmbook.data.text.VOCAB` in and out).
+    ``forget_bias`` (LSTM only) sets the forget gate's bias at initialisation.
 
     ``model(ids)`` gives logits (B, T, V); ``model.run(ids, state)`` also takes and returns
     the recurrent state (``(h, c)`` for the LSTM, ``h`` otherwise).
     """
     V = len(VOCAB)
-    return RecurrentNet(cell, V, hidden_size, V, embedding=embedding, readout="all")
+    return RecurrentNet(cell, V, hidden_size, V, embedding=embedding, readout="all",
+                        forget_bias=forget_bias)
 
 
 def load_model(name: str) -> RecurrentNet:
@@ -169,9 +174,20 @@ def tbptt_training(
     return _Windows(ids, batch_size, seq_len, on_pass=carrier.reset), step
 
 
+def _rows(ids: np.ndarray, streams: int, name: str) -> np.ndarray:
+    ids = np.asarray(ids)
+    if ids.ndim == 2 and streams == 1 and ids.shape[1] >= 2:
+        return ids
+    if ids.ndim == 1 and len(ids) >= 2 * streams:
+        n = len(ids) // streams
+        return ids[: n * streams].reshape(streams, n)
+    raise ValueError(f"{name}: need a 1-D text of at least 2 ids per stream or "
+                     f"(K, W >= 2) rows, got shape {ids.shape} with streams={streams}")
+
+
 @torch.no_grad()
-def bits_per_char(model: RecurrentNet, ids: np.ndarray, streams: int = 1) -> float:
-    """Mean -log2 p(next character) of ``model`` on held-out text.
+def char_bits(model: RecurrentNet, ids: np.ndarray, streams: int = 1) -> np.ndarray:
+    """-log2 p(next character) at every predicted character of held-out text.
 
     Parameters
     ----------
@@ -186,23 +202,43 @@ def bits_per_char(model: RecurrentNet, ids: np.ndarray, streams: int = 1) -> flo
 
     Returns
     -------
-    float
+    ndarray (rows, W - 1) float64
+        Row r, column t: the bits spent on character t + 1 of row (stream) r.
     """
-    ids = np.asarray(ids)
-    if ids.ndim == 2 and streams == 1 and ids.shape[1] >= 2:
-        rows = ids
-    elif ids.ndim == 1 and len(ids) >= 2 * streams:
-        n = len(ids) // streams
-        rows = ids[: n * streams].reshape(streams, n)
-    else:
-        raise ValueError(f"bits_per_char: need a 1-D text of at least 2 ids per stream or "
-                         f"(K, W >= 2) rows, got shape {ids.shape} with streams={streams}")
+    rows = torch.from_numpy(_rows(ids, streams, "char_bits").astype(np.int64))
     model.eval()
-    rows = torch.from_numpy(rows.astype(np.int64))
     logits = model(rows[:, :-1])
-    nll = nn.functional.cross_entropy(logits.reshape(-1, model.output_size),
-                                      rows[:, 1:].reshape(-1))
-    return float(nll) / math.log(2)
+    nll = nn.functional.cross_entropy(logits.transpose(1, 2), rows[:, 1:], reduction="none")
+    return nll.double().numpy() / math.log(2)
+
+
+def bits_per_char(model: RecurrentNet, ids: np.ndarray, streams: int = 1) -> float:
+    """Mean -log2 p(next character) of ``model`` on held-out text: the mean of
+    :func:`char_bits` (same arguments)."""
+    return float(char_bits(model, ids, streams).mean())
+
+
+@torch.no_grad()
+def bits_with_context(model: RecurrentNet, ids: np.ndarray, positions, k: int) -> np.ndarray:
+    """-log2 p(ids[p] | exactly the k characters before p), for each p in ``positions``.
+
+    Every position is predicted by the model reading ``ids[p - k : p]`` from the zero state,
+    so it sees exactly ``k`` characters of context -- not fewer (as when a state reset falls
+    just before p) and not more.
+
+    Returns
+    -------
+    ndarray (len(positions),) float64
+    """
+    k = check_positive_int(k, "k")
+    positions = np.asarray(positions, dtype=np.int64)
+    if positions.ndim != 1 or positions.size == 0 or positions.min() < k \
+            or positions.max() >= len(ids):
+        raise ValueError(f"bits_with_context: positions must lie in [k = {k}, {len(ids)}), "
+                         f"got {positions.min() if positions.size else 'none'}.."
+                         f"{positions.max() if positions.size else ''}")
+    windows = np.stack([np.asarray(ids)[p - k : p + 1] for p in positions])
+    return char_bits(model, windows)[:, -1]
 
 
 @torch.no_grad()
