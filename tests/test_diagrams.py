@@ -15,7 +15,9 @@ from matplotlib.colors import to_rgba  # noqa: E402
 from lstmbook.plots.background import (  # noqa: E402
     plot_accuracy_by_lag,
     plot_gate_traces,
+    plot_success_against_budget,
     plot_success_rates,
+    updates_to_solve,
 )
 from lstmbook.plots.diagrams import LSTM_PARTS, draw_lstm_cell, draw_unrolled_rnn  # noqa: E402
 
@@ -78,6 +80,47 @@ def test_success_rates_panel_per_task_with_solved_counts_in_the_legend():
     assert [ax.get_title() for ax in fig.axes] == ["A", "R"]
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert any("solved 3/0 of 3" in t for t in legend)
+    plt.close(fig)
+
+
+def test_success_against_budget_counts_seeds_solved_by_each_budget():
+    def run(model, seed, solved_at):
+        curve = [[u, 1.0 if solved_at and u >= solved_at else 0.3] for u in range(250, 2001, 250)]
+        if solved_at:
+            curve = [c for c in curve if c[0] <= solved_at]
+        return {"task": "adding", "T": 100, "model": model, "seed": seed, "val_accuracy": curve}
+
+    records = [run("lstm", 0, 500), run("lstm", 1, 1500), run("lstm", 2, None),
+               run("rnn", 0, None), run("rnn", 1, None), run("rnn", 2, None)]
+    assert updates_to_solve(records[1], 0.95) == 1500
+    assert updates_to_solve(records[2], 0.95) is None
+    fig = plot_success_against_budget(records, lengths={"adding": 100},
+                                      thresholds={"adding": 0.95}, batch_size=32,
+                                      max_updates=2000, anchors={"adding": [(74_000, "H&S")]})
+    lines = {line.get_label().split(" (")[0]: line for line in fig.axes[0].lines}
+    lstm, rnn = lines["LSTM, forget bias 1"], lines["RNN"]
+    x, y = np.asarray(lstm.get_xdata()), np.asarray(lstm.get_ydata())
+    def at(seqs):  # the step curve's value at `seqs` sequences seen
+        return y[np.flatnonzero(x <= seqs)[-1]]
+
+    assert at(499 * 32) == 0 and at(500 * 32) == pytest.approx(1 / 3)
+    assert at(1499 * 32) == pytest.approx(1 / 3) and at(1500 * 32) == pytest.approx(2 / 3)
+    assert y[-1] == pytest.approx(2 / 3) and max(rnn.get_ydata()) == 0
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("(2/3)" in t for t in legend)
+    plt.close(fig)
+
+
+def test_success_rates_mark_a_model_that_was_not_run_at_longer_lengths():
+    records = [{"task": "recall", "T": T, "model": m, "seed": s, "accuracy": a,
+                "solved": a > 0.9}
+               for m, runs in (("rnn", ((10, 1.0), (50, 0.25))),
+                               ("lstm", ((10, 1.0), (50, 1.0), (200, 1.0))))
+               for T, a in runs for s in range(3)]
+    fig = plot_success_rates(records, tasks={"recall": "R"})
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("solved 3/0 of 3 (not run longer)" in t for t in legend)
+    assert any("solved 3/3/3 of 3" in t and "not run" not in t for t in legend)
     plt.close(fig)
 
 

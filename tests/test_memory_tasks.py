@@ -238,10 +238,12 @@ def test_the_shipped_sweep_covers_every_task_length_and_model_with_three_seeds()
     assert not {(t, T, k) for t, T, k, _ in runs} & skipped
     for t, T, k in expected - skipped:
         assert {s for (t2, T2, k2, s) in runs if (t2, T2, k2) == (t, T, k)} == set(args.seeds)
-    # A skipped (task, model) failed every seed at the length it was last run at.
+    # A skipped (task, model) failed every seed at the two lengths it was last run at.
     for r in result["skipped"]:
-        last = [x for x in result["records"] if (x["task"], x["T"], x["model"]) ==
-                (r["task"], r["failed_at"], r["model"])]
-        assert len(last) == len(args.seeds) and not any(x["solved"] for x in last)
+        assert len(r["failed_at"]) == 2 and max(r["failed_at"]) < r["T"]
+        for T in r["failed_at"]:
+            last = [x for x in result["records"] if (x["task"], x["T"], x["model"]) ==
+                    (r["task"], T, r["model"])]
+            assert len(last) == len(args.seeds) and not any(x["solved"] for x in last)
     assert len(args.seeds) >= 3
     assert all(min(v) <= 10 and max(v) >= 200 for v in sweep.lengths_of(args).values())

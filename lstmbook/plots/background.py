@@ -1,6 +1,9 @@
 """Figures of the way-in chapters: Background (``book/background``) and Gates (``book/gates``).
 
 * :func:`plot_success_rates` -- accuracy against sequence length, one line per model;
+* :func:`plot_success_against_budget` -- the fraction of seeds that have solved a task
+  against the sequences seen (log x), with published budgets marked;
+  :func:`updates_to_solve` reads one run's record;
 * :func:`plot_accuracy_by_lag` -- accuracy against the distance to what must be recalled;
 * :func:`plot_gate_traces` -- gates and cell state of chosen units over a piece of text,
   with the characters written under them.
@@ -17,12 +20,15 @@ from matplotlib.figure import Figure
 
 from lstmbook.plots import GATE_TITLES
 
-__all__ = ["MODEL_STYLES", "plot_success_rates", "plot_accuracy_by_lag", "plot_gate_traces"]
+__all__ = ["MODEL_STYLES", "plot_success_rates", "plot_success_against_budget",
+           "updates_to_solve", "plot_accuracy_by_lag", "plot_gate_traces"]
 
 #: One colour and marker per model across the chapters' figures.
 MODEL_STYLES = {
     "rnn": dict(color="tab:gray", marker="s", label="RNN (tanh)"),
+    "lstm-b0": dict(color="tab:orange", marker="v", label="LSTM, PyTorch's default init"),
     "lstm": dict(color="tab:blue", marker="o", label="LSTM, forget bias 1"),
+    "lstm-chrono": dict(color="tab:red", marker="P", label="LSTM, chrono init"),
     "lstm-b3": dict(color="tab:purple", marker="D", label="LSTM, forget bias 3"),
     "gru": dict(color="tab:green", marker="^", label="GRU"),
 }
@@ -56,23 +62,27 @@ def plot_success_rates(
     )
     for ax, (task, name) in zip(axes[:, 0], tasks.items(), strict=True):
         rows = [r for r in records if r["task"] == task]
-        lengths = sorted({r["T"] for r in rows})
+        all_lengths = sorted({r["T"] for r in rows})
         for kind, style in MODEL_STYLES.items():
             mine = [r for r in rows if r["model"] == kind]
             if not mine:
                 continue
+            lengths = sorted({r["T"] for r in mine})  # a model may stop (the sweep's skip rule)
             acc = [[r["accuracy"] for r in mine if r["T"] == T] for T in lengths]
             solved = [sum(r["solved"] for r in mine if r["T"] == T) for T in lengths]
             n = len(acc[0])
+            more = " (not run longer)" if lengths[-1] < all_lengths[-1] else ""
             ax.plot(
                 lengths,
                 [np.mean(a) for a in acc],
                 color=style["color"],
                 marker=style["marker"],
-                label=f"{style['label']}:\nsolved " + "/".join(str(s) for s in solved) + f" of {n}",
+                label=f"{style['label']}:\nsolved " + "/".join(str(s) for s in solved)
+                + f" of {n}{more}",
             )
             for T, a in zip(lengths, acc, strict=True):
                 ax.scatter([T] * len(a), a, color=style["color"], s=14, alpha=0.45, lw=0)
+        lengths = all_lengths
         if chance and task in chance:
             ax.axhline(
                 chance[task], color="0.3", ls=":", lw=1.2, label=f"guessing ({chance[task]:.2f})"
@@ -87,6 +97,75 @@ def plot_success_rates(
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     axes[-1, 0].set_xlabel("sequence length T", fontsize=9)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def updates_to_solve(record: Mapping[str, Any], threshold: float) -> int | None:
+    """The update at which a sweep run's validation accuracy first reached ``threshold``
+    (the run stopped there), or None if it never did within its budget."""
+    return next((u for u, a in record["val_accuracy"] if a >= threshold), None)
+
+
+def plot_success_against_budget(
+    records: Sequence[Mapping[str, Any]],
+    *,
+    lengths: Mapping[str, int],
+    thresholds: Mapping[str, float],
+    batch_size: int,
+    max_updates: int,
+    titles: Mapping[str, str] | None = None,
+    anchors: Mapping[str, Sequence[tuple[float, str]]] | None = None,
+    title: str = "Share of seeds that solved the task against the training budget",
+) -> Figure:
+    """For each task (one panel) at one length T: the fraction of seeds whose validation
+    accuracy has reached the threshold, against the sequences seen (log x), one step curve
+    per model.
+
+    Parameters
+    ----------
+    records : sweep records with ``task, T, model, seed, val_accuracy``
+    lengths : task -> the T shown
+    thresholds : task -> accuracy that counts as solved
+    batch_size : int
+        Sequences per update (to turn updates into sequences seen).
+    max_updates : int
+        The budget of every run (the x axis ends there).
+    titles : task -> panel title, optional
+    anchors : task -> [(sequences, label), ...], optional
+        Published budgets, drawn as dashed vertical lines.
+    """
+    tasks = list(lengths)
+    if not tasks:
+        raise ValueError("plot_success_against_budget: no tasks")
+    fig, axes = plt.subplots(len(tasks), 1, figsize=(7.5, 2.9 * len(tasks)), squeeze=False)
+    solved_at = [u for r in records for u, _ in r["val_accuracy"]]
+    grid = np.unique(np.r_[np.geomspace(1, max_updates, 400).round().astype(int), solved_at])
+    for ax, task in zip(axes[:, 0], tasks, strict=True):
+        T = lengths[task]
+        for kind, style in MODEL_STYLES.items():
+            mine = [r for r in records if (r["task"], r["T"], r["model"]) == (task, T, kind)]
+            if not mine:
+                continue
+            done = [updates_to_solve(r, thresholds[task]) for r in mine]
+            share = [np.mean([d is not None and d <= k for d in done]) for k in grid]
+            ax.step(grid * batch_size, share, where="post", color=style["color"],
+                    label=f"{style['label']} ({sum(d is not None for d in done)}/{len(done)})")
+        for k, (seqs, label) in enumerate((anchors or {}).get(task, [])):
+            ax.axvline(seqs, color="0.25", ls="--", lw=1)
+            ax.text(seqs, 0.5 + 0.18 * k, " " + label, fontsize=8, va="center", ha="left",
+                    color="0.15", rotation=0)
+        ax.set_xscale("log")
+        ax.set_xlim(batch_size * 100, batch_size * max_updates * 1.05)
+        ax.set_ylim(-0.04, 1.04)
+        ax.set_title(f"{(titles or {}).get(task, task)}, T = {T}", fontsize=10)
+        ax.set_ylabel("share of seeds solved", fontsize=9)
+        ax.tick_params(labelsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+    axes[-1, 0].set_xlabel(f"training sequences seen ({batch_size} per update, log scale)",
+                           fontsize=9)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
