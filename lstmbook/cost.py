@@ -11,8 +11,11 @@ functions that need it.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -23,6 +26,8 @@ __all__ = [
     "median_cpu_time",
     "numpy_cache_bytes",
     "saved_tensor_bytes",
+    "peak_allocated_bytes",
+    "operators_run",
     "checkpointed_lstm",
     "transformer_layer_flops",
 ]
@@ -83,6 +88,58 @@ def saved_tensor_bytes(fn: Callable[[], Any]) -> tuple[Any, int]:
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         out = fn()
     return out, int(sum(seen.values()))
+
+
+def peak_allocated_bytes(fn: Callable[[], Any]) -> tuple[Any, int]:
+    """Run ``fn()`` and measure the peak of PyTorch's CPU allocations during it.
+
+    Every allocation and release of a tensor's memory during ``fn`` is recorded with the
+    profiler (``profile_memory=True``); the peak is the largest running total, counted
+    from zero at the start: memory already held before ``fn`` (parameters, the input) is
+    not in it, everything allocated during it is (saved activations, temporaries,
+    gradients), as long as it is live at the same moment. Unlike
+    :func:`saved_tensor_bytes`, which adds up what autograd keeps, this is a peak.
+
+    Returns
+    -------
+    (result of fn, bytes)
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    with _quiet_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        out = fn()
+    events = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
+    events.sort(key=lambda e: e.start_ns())
+    running = np.cumsum([0] + [e.nbytes() for e in events])
+    return out, int(running.max())
+
+
+def operators_run(fn: Callable[[], Any]) -> set[str]:
+    """Names of the PyTorch operators (``aten::...``) that ``fn()`` runs, from the profiler.
+
+    E.g. ``"aten::mkldnn_rnn_layer" in operators_run(lambda: lstm(x))`` says whether a
+    CPU ``nn.LSTM`` ran oneDNN's fused kernel.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    with _quiet_stderr(), profile(activities=[ProfilerActivity.CPU]) as prof:
+        fn()
+    return {e.name for e in prof.events()}
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 inside the block: the profiler's C++ side logs a line
+    when it starts and stops, which would land in a page's output."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def checkpointed_lstm(lstm: Any, x: Any, segments: int) -> Any:

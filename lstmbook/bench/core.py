@@ -9,15 +9,24 @@ A :class:`Runner` is a backend in the table: ``prepare(problem)`` returns two ca
 (one forward; one forward and backward). Every backend gets the same :class:`Problem`
 (weights through the state dict, the same input); each measurement is the median of
 ``repeats`` timed runs after warm-up (:func:`median_time`), and becomes a :class:`Row`.
+
+Timings on a shared machine change from run to run, so a conclusion drawn from them is
+measured in several rounds (:func:`time_rounds`, or :func:`round_timings` of several
+benchmark runs) into a :class:`Timing` -- the median and the spread over rounds -- and
+worded by :func:`compare` / :func:`word_comparison`, which say "faster" only where the
+rounds' ranges, widened by a margin, do not overlap.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import os
 import statistics
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +43,13 @@ __all__ = [
     "torch_available",
     "torch_dtype",
     "median_time",
+    "Timing",
+    "time_rounds",
+    "compare",
+    "word_comparison",
+    "one_thread",
+    "median_rows",
+    "round_timings",
     "gemm_ceiling",
     "blas_threads",
     "machine_description",
@@ -157,8 +173,178 @@ def median_time(
     return statistics.median(times)
 
 
-def gemm_ceiling(m: int, k: int, n: int, dtype, repeats: int) -> float:
-    """GFLOP/s of NumPy's (m, k) x (k, n) matrix product, median of ``repeats``."""
+@dataclass(frozen=True)
+class Timing:
+    """A positive quantity (seconds, a ratio, GFLOP/s) measured once in each of several rounds.
+
+    ``median`` is the estimate; ``low`` and ``high`` (the extremes over rounds) are the
+    run-to-run spread. Dividing two timings with the same number of rounds pairs them round
+    by round (``a / b`` is a :class:`Timing` of the per-round ratios): measured close together
+    in time, both members of a pair share the load of the machine at that moment.
+    """
+
+    rounds: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        values = tuple(float(v) for v in self.rounds)
+        if not values or not all(math.isfinite(v) and v > 0 for v in values):
+            raise ValueError(f"Timing: need one or more positive finite values, got {values!r}")
+        object.__setattr__(self, "rounds", values)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.rounds)
+
+    @property
+    def low(self) -> float:
+        return min(self.rounds)
+
+    @property
+    def high(self) -> float:
+        return max(self.rounds)
+
+    @property
+    def spread(self) -> float:
+        """``high / low - 1``: how far the slowest round lies above the fastest."""
+        return self.high / self.low - 1.0
+
+    def map(self, fn: Callable[[float], float]) -> Timing:
+        """The same rounds through ``fn`` (e.g. seconds to GFLOP/s)."""
+        return Timing(tuple(fn(v) for v in self.rounds))
+
+    def __truediv__(self, other: Timing | float) -> Timing:
+        if isinstance(other, Timing):
+            if len(other.rounds) != len(self.rounds):
+                raise ValueError(
+                    f"Timing: pairing needs the same number of rounds, "
+                    f"got {len(self.rounds)} and {len(other.rounds)}"
+                )
+            return Timing(tuple(a / b for a, b in zip(self.rounds, other.rounds, strict=True)))
+        return self.map(lambda v: v / other)
+
+    def __mul__(self, factor: float) -> Timing:
+        return self.map(lambda v: v * factor)
+
+    __rmul__ = __mul__
+
+    def format(self, fmt: str = ".2f", scale: float = 1.0) -> str:
+        """``"median (low-high)"``, each value times ``scale``, e.g. ``"1.23 (1.10-1.40)"``."""
+        m, lo, hi = (scale * v for v in (self.median, self.low, self.high))
+        return f"{m:{fmt}} ({lo:{fmt}}–{hi:{fmt}})"
+
+
+def time_rounds(
+    fns: Callable[[], object] | Mapping[str, Callable[[], object]],
+    rounds: int = 5,
+    repeats: int = 1,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Timing | dict[str, Timing]:
+    """Time one callable, or several interleaved, in ``rounds`` rounds.
+
+    Each callable is run ``warmup`` times first; then every round times each callable in
+    turn (median of ``repeats`` runs, :func:`median_time` without warm-up), so the callables
+    of one round are measured close together and their ratio is paired round by round.
+    ``clock`` as in :func:`median_time` (``time.thread_time`` for the calling thread's CPU).
+
+    Returns a :class:`Timing` (one callable) or a dict of them (a mapping of callables).
+    """
+    if not isinstance(rounds, int) or rounds < 1:
+        raise ValueError(f"rounds must be a positive int, got {rounds!r}")
+    named = dict(fns) if isinstance(fns, Mapping) else {"": fns}
+    for fn in named.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in named}
+    for _ in range(rounds):
+        for name, fn in named.items():
+            times[name].append(median_time(fn, repeats, warmup=0, clock=clock))
+    out = {name: Timing(tuple(ts)) for name, ts in times.items()}
+    return out if isinstance(fns, Mapping) else out[""]
+
+
+def compare(value: Timing, reference: Timing | float = 1.0, margin: float = 0.1) -> str:
+    """``"below"``, ``"above"`` or ``"within"``: where ``value`` lies against ``reference``.
+
+    ``"below"`` only if even the highest round, raised by ``margin`` (a fraction), stays
+    under the reference (under its lowest round, for a :class:`Timing`); ``"above"`` only if
+    the lowest round exceeds the reference's highest by more than ``margin``; otherwise
+    ``"within"`` (the run-to-run spread). A build on a busier machine widens the ranges and
+    can turn a "below" into "within"; to turn it into "above", every round of the second
+    build would have to lie more than ``(1 + margin)²`` times above every round of the first
+    (against a number; against a :class:`Timing`, the reference's range must move as well).
+    """
+    if not margin >= 0:
+        raise ValueError(f"margin must be >= 0, got {margin!r}")
+    ref_low, ref_high = (
+        (reference.low, reference.high) if isinstance(reference, Timing) else (reference,) * 2
+    )
+    if value.high * (1.0 + margin) < ref_low:
+        return "below"
+    if value.low > ref_high * (1.0 + margin):
+        return "above"
+    return "within"
+
+
+def word_comparison(a: Timing, b: Timing, name_a: str, name_b: str, margin: float = 0.1) -> str:
+    """A sentence comparing two times, no stronger than their spread allows.
+
+    Paired round by round when both have the same number of rounds (the ratio ``a / b`` per
+    round), else range against range; the ratio of medians is quoted with its range.
+
+    >>> fast, slow = Timing((1.0, 1.1, 1.05)), Timing((2.0, 2.1, 2.3))
+    >>> word_comparison(fast, slow, "A", "B")
+    'A is faster than B (A / B = 0.50, 0.46–0.52 over 3 rounds)'
+    """
+    if len(a.rounds) == len(b.rounds):
+        ratio = a / b
+        where = compare(ratio, 1.0, margin)
+        numbers = (
+            f"{name_a} / {name_b} = {ratio.median:.2f}, {ratio.low:.2f}–{ratio.high:.2f} "
+            f"over {len(a.rounds)} rounds"
+        )
+    else:
+        where = compare(a, b, margin)
+        numbers = f"{name_a} / {name_b} = {a.median / b.median:.2f}, medians"
+    verdict = {
+        "below": f"{name_a} is faster than {name_b}",
+        "above": f"{name_a} is slower than {name_b}",
+        "within": f"{name_a} and {name_b} are within the run-to-run spread of each other",
+    }[where]
+    return f"{verdict} ({numbers})"
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Inside the block NumPy's BLAS (through threadpoolctl, when installed) and PyTorch (when
+    imported) compute on one thread; the previous settings come back after it.
+
+    One thread makes a timing the same on every machine and build, and lets
+    ``time.thread_time`` count all of the work.
+    """
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch is not None else None
+    with contextlib.ExitStack() as stack:
+        try:
+            from threadpoolctl import threadpool_limits
+
+            stack.enter_context(threadpool_limits(1))
+        except ImportError:
+            pass
+        if torch is not None:
+            torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            if torch is not None:
+                torch.set_num_threads(torch_threads)
+
+
+def gemm_ceiling(
+    m: int, k: int, n: int, dtype, repeats: int, clock: Callable[[], float] = time.perf_counter
+) -> float:
+    """GFLOP/s of NumPy's (m, k) x (k, n) matrix product, median of ``repeats``, timed on
+    ``clock`` (as in :func:`median_time`)."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((m, k)).astype(dtype)
     b = rng.standard_normal((k, n)).astype(dtype)
@@ -169,7 +355,7 @@ def gemm_ceiling(m: int, k: int, n: int, dtype, repeats: int) -> float:
         for _ in range(inner):
             np.matmul(a, b, out=out)
 
-    return 2.0 * m * k * n * inner / median_time(run, repeats) / 1e9
+    return 2.0 * m * k * n * inner / median_time(run, repeats, clock=clock) / 1e9
 
 
 def blas_threads() -> int:
@@ -232,6 +418,46 @@ def fastest_of(runs: Sequence[Sequence[Row]]) -> list[Row]:
     return fastest
 
 
+def round_timings(
+    runs: Sequence[Sequence[Row]], field: str = "forward_backward_s"
+) -> dict[tuple[str, tuple[int, int, int, int]], Timing]:
+    """One :class:`Timing` per (backend, size) from several runs of the same benchmark:
+    round ``k`` is run ``k``'s ``field`` (``"forward_s"`` or ``"forward_backward_s"``)."""
+    timings = {}
+    for same in zip(*runs, strict=True):
+        if len({(r.size, r.backend) for r in same}) != 1:
+            raise ValueError("the runs measured different sizes or backends")
+        timings[same[0].backend, same[0].size] = Timing(tuple(getattr(r, field) for r in same))
+    return timings
+
+
+def median_rows(runs: Sequence[Sequence[Row]]) -> list[Row]:
+    """Row by row, the median over several runs of the same benchmark: forward and
+    forward+backward times are each the median of the runs' times, and the GFLOP/s follow."""
+    forward, both = round_timings(runs, "forward_s"), round_timings(runs, "forward_backward_s")
+    rows = []
+    for r in runs[0]:
+        key = (r.backend, r.size)
+        t_f, t_fb = forward[key].median, both[key].median
+        rows.append(
+            Row(
+                r.size,
+                r.backend,
+                t_f,
+                t_fb,
+                r.forward_gflops * r.forward_s / t_f,
+                r.forward_backward_gflops * r.forward_backward_s / t_fb,
+                max(x.max_rel_diff for x in _runs_for(runs, key)),
+            )
+        )
+    return rows
+
+
+def _runs_for(runs: Sequence[Sequence[Row]], key: tuple) -> list[Row]:
+    """The rows of every run for one (backend, size)."""
+    return [r for run in runs for r in run if (r.backend, r.size) == key]
+
+
 def fit_exponent(rows: Sequence[Row], backend: str, axis: int) -> float:
     """Slope p of log(time) against log(size[axis]) for one backend: time ∝ size^p.
 
@@ -253,12 +479,15 @@ def summary_table(
     *,
     labels: dict[str, str] | None = None,
     baseline: str = BASELINE,
+    spreads: Mapping[tuple[str, tuple[int, int, int, int]], Timing] | None = None,
 ) -> str:
-    """A narrow table of ``rows`` (e.g. :func:`fastest_of`'s) along one size.
+    """A narrow table of ``rows`` (e.g. :func:`median_rows`') along one size.
 
     Columns: the swept size; the backend (renamed by ``labels``); forward and
     forward+backward time in ms; forward+backward time divided by ``baseline``'s at the
-    same size; the relative difference of the output from the baseline's.
+    same size; the relative difference of the output from the baseline's. With ``spreads``
+    (e.g. :func:`round_timings`), a column ``spread``: the forward+backward rounds'
+    ``high / low - 1``.
     """
     if sweep not in _SWEEP_AXES:
         raise ValueError(f"sweep must be one of {sorted(_SWEEP_AXES)}, got {sweep!r}")
@@ -269,6 +498,7 @@ def summary_table(
     lines = [
         f"{sweep:>5}  {'backend':<{width}}  {'fwd ms':>8}  {'f+b ms':>8}  "
         f"{'f+b / ' + ref_name:>{len(ref_name) + 6}}  {'out diff':>8}"
+        + (" spread" if spreads is not None else "")
     ]
     for r in rows:
         ratio = r.forward_backward_s / ref[r.size] if r.size in ref else float("nan")
@@ -276,6 +506,7 @@ def summary_table(
             f"{r.size[axis]:>5}  {labels.get(r.backend, r.backend):<{width}}  "
             f"{r.forward_s * 1e3:8.2f}  {r.forward_backward_s * 1e3:8.2f}  "
             f"{ratio:>{len(ref_name) + 6}.2f}  {r.max_rel_diff:8.1e}"
+            + (f" {spreads[r.backend, r.size].spread:6.0%}" if spreads is not None else "")
         )
     return "\n".join(lines)
 

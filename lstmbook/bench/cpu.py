@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -129,9 +130,15 @@ def run_benchmark(
     repeats: int = 7,
     runners: Sequence[Runner] | None = None,
     out=None,
+    warmup: int = 2,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> list[Row]:
     """Time every available runner at every size; print the table to ``out`` (default:
-    the current ``sys.stdout``); return its rows."""
+    the current ``sys.stdout``); return its rows.
+
+    Each time is the median of ``repeats`` runs after ``warmup`` runs, on ``clock`` (the
+    wall clock; ``time.thread_time`` counts the calling thread's CPU time, for runs on
+    one thread, see :func:`~lstmbook.bench.core.one_thread`)."""
     out = sys.stdout if out is None else out
     runners = [r for r in (RUNNERS if runners is None else runners) if r.available()]
     threads = blas_threads()
@@ -159,13 +166,14 @@ def run_benchmark(
     for size in sizes:
         T, B, I, H = size
         p = make_problem(T, B, I, H, num_layers, dtype)
-        ceiling_all = gemm_ceiling(T * B, I + H, 4 * H, dtype, repeats)
-        ceiling_step = gemm_ceiling(4 * H, H, B, dtype, repeats)
+        ceiling_all = gemm_ceiling(T * B, I + H, 4 * H, dtype, repeats, clock)
+        ceiling_step = gemm_ceiling(4 * H, H, B, dtype, repeats, clock)
         timed, outputs = [], {}
         for r in runners:
             forward, forward_backward = r.prepare(p)
             outputs[r.name] = np.asarray(forward(), dtype=np.float64)
-            t_f, t_fb = median_time(forward, repeats), median_time(forward_backward, repeats)
+            t_f = median_time(forward, repeats, warmup, clock)
+            t_fb = median_time(forward_backward, repeats, warmup, clock)
             timed.append((r.name, t_f, t_fb))
         ref_name = BASELINE if BASELINE in outputs else runners[0].name
         ref_out = outputs[ref_name]

@@ -30,8 +30,11 @@ def plot_memory_and_time(
     time_s: Mapping[str, Sequence[float]],
     *,
     title: str = "BPTT: stored activations and time against T",
+    memory_label: str = "memory kept for backward (MiB)",
 ) -> Figure:
     """Two panels sharing the T axis: memory (MiB) and time (ms) per curve (name -> values).
+
+    ``memory_label`` names what the memory curves measure (the left panel's y axis).
 
     Seven inches wide, so that its labels stay legible in the book's column; both axes
     logarithmic (a straight line of slope 1 is linear growth, 1/2 is √T), a tick at each
@@ -42,8 +45,7 @@ def plot_memory_and_time(
         ax1.plot(T, np.asarray(values) / 2**20, "o-", label=name)
     for name, values in time_s.items():
         ax2.plot(T, 1e3 * np.asarray(values), "o-", label=name)
-    ax1.set(xlabel="sequence length T", ylabel="memory kept for backward (MiB)",
-            title="memory 内存")
+    ax1.set(xlabel="sequence length T", ylabel=memory_label, title="memory 内存")
     ax2.set(xlabel="sequence length T", ylabel="forward + backward (ms)", title="time 时间")
     for ax in (ax1, ax2):
         ax.set_yscale("log")
