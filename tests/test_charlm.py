@@ -67,3 +67,28 @@ def test_tbptt_carries_the_state_across_windows_and_restarts_it_each_pass():
     assert history.updates == 6 and len(history.loss) == 6
     assert seen[0] is None and seen[4] is None  # each pass over the text starts afresh
     assert all(s is not None and not s.requires_grad for s in seen[1:4] + seen[5:])
+
+
+def test_char_bits_are_the_per_character_terms_of_bits_per_char(model):
+    ids = np.random.default_rng(1).integers(0, 97, 300)
+    bits = charlm.char_bits(model, ids, streams=3)
+    assert bits.shape == (3, 99)
+    assert bits.mean() == pytest.approx(charlm.bits_per_char(model, ids, streams=3))
+    assert (bits > 0).all()
+
+
+def test_bits_with_context_sees_exactly_k_characters(model):
+    ids = np.random.default_rng(2).integers(0, 97, 400)
+    full = charlm.char_bits(model, ids)[0]             # column t predicts ids[t + 1]
+    positions = np.array([50, 120, 399])
+    # k = p: the whole prefix, read from the zero state, as in the full read
+    for p in positions:
+        assert charlm.bits_with_context(model, ids, [p], p)[0] == pytest.approx(full[p - 1])
+    # only the k characters before p matter: changing an earlier one changes nothing
+    k = 10
+    before = charlm.bits_with_context(model, ids, positions, k)
+    changed = ids.copy()
+    changed[positions - k - 1] = (changed[positions - k - 1] + 1) % 97
+    np.testing.assert_allclose(charlm.bits_with_context(model, changed, positions, k), before)
+    with pytest.raises(ValueError, match="positions"):
+        charlm.bits_with_context(model, ids, [5], 10)
