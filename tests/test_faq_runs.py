@@ -161,3 +161,66 @@ def test_unknown_faq_run_is_named():
 
     with pytest.raises(ValueError, match="no FAQ run named 'sine-lstm-s9'"):
         faq.trained("sine-lstm-s9")
+
+
+def test_sequences_seen_is_what_fit_counts_with_a_short_last_batch():
+    from lstmbook.torch.faq import sequences_seen
+
+    torch.set_num_threads(1)
+    x, y = recall_at_lag(70, 3, 1, seed=0)                 # 70 = 2 batches of 32 + 6
+    for updates in (1, 2, 3, 7):
+        history = fit(RecurrentNet("rnn", 1, 2, 1), (x, y), loss_fn=nn.MSELoss(),
+                      steps=updates, batch_size=32, seed=0)
+        assert history.sequences == sequences_seen(70, 32, updates), updates
+
+
+def test_squared_errors_are_per_example_and_average_to_the_mse():
+    from lstmbook.torch.faq import mse, squared_errors
+
+    x, y = recall_at_lag(20, 4, 2, seed=1)
+    model = RecurrentNet("lstm", 1, 3, 1)
+    errors = squared_errors(model, x, y)
+    assert errors.shape == (20,) and (errors >= 0).all()
+    assert errors.mean() == pytest.approx(mse(model, x, y), rel=1e-5)
+
+
+def test_test_losses_refuse_runs_tested_on_other_examples():
+    from lstmbook.torch import faq
+
+    with pytest.raises(ValueError, match="not paired"):
+        faq.test_losses(["faq/sine-lstm-s0", "faq/adding-lstm-s0"])
+    # the missing-value variants are tested on the sine task's windows: paired
+    assert faq.test_losses(["faq/sine-lstm-s0", "faq/missing-zero-lstm-s0"]).shape == (370,)
+
+
+def test_paired_test_finds_the_rnn_worse_than_the_lstm_on_the_adding_problem():
+    from lstmbook.torch import faq
+
+    test = faq.paired_test(faq.seeds_of("adding", "rnn"), faq.seeds_of("adding", "lstm"))
+    assert test.difference > 0 and test.p_value < 0.01 and test.low > 0
+    assert faq.verdict(test, "the RNN", "the LSTM").startswith("the LSTM has the lower")
+
+
+def test_verdict_says_only_what_the_test_allows():
+    from lstmbook.evaluation import PairedTest
+    from lstmbook.torch.faq import verdict
+
+    unclear = PairedTest(-0.01, -1.0, 0.3, -0.03, 0.01)
+    assert verdict(unclear, "A", "B") == \
+        "the test sample does not tell A and B apart; paired test, p = 0.3"
+    assert "p < 0.001" in verdict(PairedTest(0.2, 9.0, 1e-9, 0.1, 0.3), "A", "B")
+    assert verdict(PairedTest(0.2, 9.0, 0.01, 0.1, 0.3), "A", "B").startswith(
+        "B has the lower test error, by 0.2;")
+
+
+def test_the_shipped_sweep_curves_end_at_the_shipped_weights_scores():
+    runs = artifacts.load("faq/runs")
+    sweep = artifacts.load("faq/sweep")
+    assert set(sweep) == {n for n, r in runs.items() if r["study"] == "sweep"}
+    for name, curve in sweep.items():
+        fit_settings = runs[name]["fit"]
+        assert curve["lr"] == fit_settings["lr"] and curve["seed"] == runs[name]["seed"]
+        assert curve["eval_updates"][-1] == fit_settings["steps"]
+        assert curve["eval_updates"][0] == fit_settings["eval_every"]
+        recorded = artifacts.record(name)["metrics"]["test_mse"]
+        assert curve["test_mse"][-1] == pytest.approx(recorded, abs=2e-6), name
