@@ -85,17 +85,14 @@ def test_success_rates_panel_per_task_with_solved_counts_in_the_legend():
 
 def test_success_against_budget_counts_seeds_solved_by_each_budget():
     def run(model, seed, solved_at):
-        curve = [[u, 1.0 if solved_at and u >= solved_at else 0.3] for u in range(250, 2001, 250)]
-        if solved_at:
-            curve = [c for c in curve if c[0] <= solved_at]
-        return {"task": "adding", "T": 100, "model": model, "seed": seed, "val_accuracy": curve}
+        return {"task": "adding", "T": 100, "model": model, "seed": seed,
+                "solved": solved_at is not None, "updates": solved_at or 2000}
 
     records = [run("lstm", 0, 500), run("lstm", 1, 1500), run("lstm", 2, None),
                run("rnn", 0, None), run("rnn", 1, None), run("rnn", 2, None)]
-    assert updates_to_solve(records[1], 0.95) == 1500
-    assert updates_to_solve(records[2], 0.95) is None
-    fig = plot_success_against_budget(records, lengths={"adding": 100},
-                                      thresholds={"adding": 0.95}, batch_size=32,
+    assert updates_to_solve(records[1]) == 1500
+    assert updates_to_solve(records[2]) is None
+    fig = plot_success_against_budget(records, lengths={"adding": 100}, batch_size=32,
                                       max_updates=2000, anchors={"adding": [(74_000, "H&S")]})
     lines = {line.get_label().split(" (")[0]: line for line in fig.axes[0].lines}
     lstm, rnn = lines["LSTM, forget bias 1"], lines["RNN"]

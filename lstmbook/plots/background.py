@@ -102,32 +102,33 @@ def plot_success_rates(
     return fig
 
 
-def updates_to_solve(record: Mapping[str, Any], threshold: float) -> int | None:
-    """The update at which a sweep run's validation accuracy first reached ``threshold``
-    (the run stopped there), or None if it never did within its budget."""
-    return next((u for u, a in record["val_accuracy"] if a >= threshold), None)
+def updates_to_solve(record: Mapping[str, Any]) -> int | None:
+    """The updates a sweep run needed to solve its task, or None if it did not.
+
+    A run stops once its *validation* accuracy reaches the threshold; it counts as solved
+    when its *test* accuracy does too (``record["solved"]``), and then needed
+    ``record["updates"]``."""
+    return int(record["updates"]) if record["solved"] else None
 
 
 def plot_success_against_budget(
     records: Sequence[Mapping[str, Any]],
     *,
     lengths: Mapping[str, int],
-    thresholds: Mapping[str, float],
     batch_size: int,
     max_updates: int,
     titles: Mapping[str, str] | None = None,
     anchors: Mapping[str, Sequence[tuple[float, str]]] | None = None,
     title: str = "Share of seeds that solved the task against the training budget",
 ) -> Figure:
-    """For each task (one panel) at one length T: the fraction of seeds whose validation
-    accuracy has reached the threshold, against the sequences seen (log x), one step curve
-    per model.
+    """For each task (one panel) at one length T: the fraction of seeds that have solved it
+    (:func:`updates_to_solve`), against the sequences seen (log x), one step curve per
+    model.
 
     Parameters
     ----------
-    records : sweep records with ``task, T, model, seed, val_accuracy``
+    records : sweep records with ``task, T, model, seed, solved, updates``
     lengths : task -> the T shown
-    thresholds : task -> accuracy that counts as solved
     batch_size : int
         Sequences per update (to turn updates into sequences seen).
     max_updates : int
@@ -140,7 +141,7 @@ def plot_success_against_budget(
     if not tasks:
         raise ValueError("plot_success_against_budget: no tasks")
     fig, axes = plt.subplots(len(tasks), 1, figsize=(7.5, 2.9 * len(tasks)), squeeze=False)
-    solved_at = [u for r in records for u, _ in r["val_accuracy"]]
+    solved_at = [r["updates"] for r in records]
     grid = np.unique(np.r_[np.geomspace(1, max_updates, 400).round().astype(int), solved_at])
     for ax, task in zip(axes[:, 0], tasks, strict=True):
         T = lengths[task]
@@ -148,7 +149,7 @@ def plot_success_against_budget(
             mine = [r for r in records if (r["task"], r["T"], r["model"]) == (task, T, kind)]
             if not mine:
                 continue
-            done = [updates_to_solve(r, thresholds[task]) for r in mine]
+            done = [updates_to_solve(r) for r in mine]
             share = [np.mean([d is not None and d <= k for d in done]) for k in grid]
             ax.step(grid * batch_size, share, where="post", color=style["color"],
                     label=f"{style['label']} ({sum(d is not None for d in done)}/{len(done)})")
