@@ -57,9 +57,7 @@ def plot_success_rates(
     """
     if not records:
         raise ValueError("plot_success_rates: no records")
-    fig, axes = plt.subplots(
-        len(tasks), 1, figsize=(7.5, 3.3 * len(tasks)), squeeze=False, sharex=True
-    )
+    fig, axes = plt.subplots(len(tasks), 1, figsize=(7.5, 3.3 * len(tasks)), squeeze=False)
     for ax, (task, name) in zip(axes[:, 0], tasks.items(), strict=True):
         rows = [r for r in records if r["task"] == task]
         all_lengths = sorted({r["T"] for r in rows})
@@ -92,11 +90,11 @@ def plot_success_rates(
         ax.minorticks_off()
         ax.set_title(name, fontsize=10)
         ax.set_ylabel("held-out accuracy", fontsize=9)
+        ax.set_xlabel("sequence length T", fontsize=9)
         ax.set_ylim(-0.03, 1.03)
         ax.tick_params(labelsize=9)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
-    axes[-1, 0].set_xlabel("sequence length T", fontsize=9)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
@@ -155,10 +153,10 @@ def plot_success_against_budget(
                     label=f"{style['label']} ({sum(d is not None for d in done)}/{len(done)})")
         for k, (seqs, label) in enumerate((anchors or {}).get(task, [])):
             ax.axvline(seqs, color="0.25", ls="--", lw=1)
-            ax.text(seqs, 0.5 + 0.18 * k, " " + label, fontsize=8, va="center", ha="left",
-                    color="0.15", rotation=0)
+            ax.text(seqs / 1.04, 0.93 - 0.16 * k, label, fontsize=8, va="top", ha="right",
+                    color="0.15", bbox=dict(facecolor="white", edgecolor="none", pad=1))
         ax.set_xscale("log")
-        ax.set_xlim(batch_size * 100, batch_size * max_updates * 1.05)
+        ax.set_xlim(batch_size * 100, batch_size * max_updates * 1.3)
         ax.set_ylim(-0.04, 1.04)
         ax.set_title(f"{(titles or {}).get(task, task)}, T = {T}", fontsize=10)
         ax.set_ylabel("share of seeds solved", fontsize=9)
