@@ -30,7 +30,10 @@ from tqdm import tqdm  # not tqdm.auto: it warns on import in Jupyter without ip
 
 from lstmbook._checks import check_positive_int
 
-__all__ = ["History", "Batches", "batch_iterator", "BatchGenerator", "run_loop", "show_progress"]
+__all__ = [
+    "History", "Batches", "batch_iterator", "BatchGenerator", "run_loop", "show_progress",
+    "format_budget",
+]
 
 Batch = tuple[Any, Any]
 #: ``make_batch(update) -> (x, y)``: a fresh batch for every update.
@@ -96,6 +99,26 @@ class History:
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain Python (for JSON)."""
         return asdict(self)
+
+
+def format_budget(*runs: History | dict[str, Any]) -> str:
+    """What one run, or several together, cost, as a page prints it.
+
+    Each run is a :class:`History` or a dict with ``updates``, ``cpu_seconds`` and,
+    optionally, ``sequences`` (a :meth:`History.budget` or an :func:`lstmbook.artifacts.record`);
+    several runs are summed. ``format_budget(h)`` -> ``"550 updates, 35,200 sequences,
+    4.1 CPU-s"``; the sequences are left out when a record does not have them.
+    """
+    if not runs:
+        raise ValueError("format_budget: give at least one run")
+    budgets = [r.budget() if isinstance(r, History) else r for r in runs]
+    updates = sum(int(b["updates"]) for b in budgets)
+    cpu = sum(float(b["cpu_seconds"]) for b in budgets)
+    parts = [f"{updates:,} updates"]
+    if all(b.get("sequences") is not None for b in budgets):
+        parts.append(f"{sum(int(b['sequences']) for b in budgets):,} sequences")
+    parts.append(f"{cpu:.1f} CPU-s")
+    return ", ".join(parts)
 
 
 def show_progress() -> bool:
