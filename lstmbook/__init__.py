@@ -42,9 +42,11 @@ lstmbook.setup_page()"""
 def setup_page(seed: int = 0, threads: int = 1) -> None:
     """What every page does first: one thread, fixed seeds, the book's figure style.
 
-    * ``threads``: PyTorch (when installed) computes on this many CPU threads, so timings
-      and results do not depend on the reader's core count, and two notebooks built side
-      by side do not fight over cores;
+    * ``threads``: PyTorch (when installed) and the BLAS and OpenMP pools behind NumPy and
+      scikit-learn (through threadpoolctl, when installed) compute on this many CPU
+      threads, so timings and results do not depend on the reader's core count, and two
+      notebooks built side by side do not fight over cores (a BLAS thread that waits for a
+      busy core spins and burns CPU);
     * ``seed``: NumPy's global generator and PyTorch's are seeded, so a page's numbers are
       the built book's (pages also pass their own seeds to what they call);
     * the figure style :data:`lstmbook.plots.BOOK_RC` (150 dpi, a CJK font for Chinese).
@@ -56,6 +58,12 @@ def setup_page(seed: int = 0, threads: int = 1) -> None:
     if not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive int, got {threads!r}")
     np.random.seed(seed)  # noqa: NPY002 -- for code that draws from the global generator
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # an optional dependency: without it, the pools keep their size
+        pass
+    else:
+        threadpool_limits(threads)
     try:
         import torch
     except ImportError:  # the NumPy pages need no torch
