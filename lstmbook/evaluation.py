@@ -292,7 +292,8 @@ def _paired_losses(loss_a, loss_b, name: str) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def diebold_mariano(loss_a, loss_b, horizon: int = 1) -> PairedTest:
+def diebold_mariano(loss_a, loss_b, horizon: int = 1, *,
+                    kernel: str = "rectangular") -> PairedTest:
     """Diebold-Mariano test that two forecasters have the same expected loss on a test block.
 
     ``d_t = loss_a[t] - loss_b[t]``; the statistic is ``mean(d) / sqrt(V / n)`` with V the
@@ -306,6 +307,10 @@ def diebold_mariano(loss_a, loss_b, horizon: int = 1) -> PairedTest:
         Per-point losses (e.g. absolute or squared errors) of A and B on the same points.
     horizon : int
         Forecast horizon h of the errors.
+    kernel : {"rectangular", "bartlett"}
+        Weights of the autocovariances: 1 (Diebold & Mariano's choice; V can come out
+        negative for h > 1 on a short test block, an error here) or ``1 - k / h`` (Newey &
+        West's Bartlett weights: V is never negative). The same for h = 1.
 
     Returns
     -------
@@ -319,7 +324,10 @@ def diebold_mariano(loss_a, loss_b, horizon: int = 1) -> PairedTest:
     d = a - b
     n, mean = d.size, d.mean()
     c = d - mean
-    var = c @ c / n + 2 * sum(c[k:] @ c[:-k] / n for k in range(1, min(h, n)))
+    if kernel not in ("rectangular", "bartlett"):
+        raise ValueError(f"kernel must be 'rectangular' or 'bartlett', got {kernel!r}")
+    weight = (lambda k: 1.0) if kernel == "rectangular" else (lambda k: 1.0 - k / h)
+    var = c @ c / n + 2 * sum(weight(k) * (c[k:] @ c[:-k]) / n for k in range(1, min(h, n)))
     if not var > 0:
         raise ValueError("diebold_mariano: the loss differences have no variance")
     correction = np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)

@@ -1,28 +1,36 @@
 """Train the digits page's models (book/applications/digits.ipynb) on scikit-learn's 8×8 digits.
 
-Three parts, each its own process if wanted (``--parts rows pixels generator``):
+Four parts, each its own process if wanted (``--parts rows pixels generator rows_random``):
 
 * ``rows`` -- images read row by row (8 steps of 8 pixels): LSTM, stacked LSTM,
   bidirectional LSTM, tanh RNN, the MLP baseline, and the LSTM trained with source 004's
   sigmoid + binary cross-entropy ("sigmoid");
 * ``pixels`` -- read pixel by pixel (64 steps of 1 pixel): LSTM and tanh RNN;
-* ``generator`` -- the class-conditioned row-by-row generator.
+* ``generator`` -- the class-conditioned row-by-row generator;
+* ``rows_random`` -- the single LSTM and the MLP on rows again, trained and tested on the
+  random stratified split instead, to measure what a split by writer blocks costs
+  (results only, no weights).
+
+The split (:data:`SPLIT`) is by writer blocks: ``digit_split(by="writer_blocks")`` tests on
+the last 3 of 13 contiguous blocks of the file (a proxy for 3 of its 13 writers) and
+``validation_split(..., by="writer_blocks")`` validates on the last 2 blocks before them.
 
 Classifiers: ``lstmbook.torch.train.fit`` with Adam on random minibatches of 64 (drawn with
 replacement, :func:`random_batches`), gradient norm clipped to 1, the checkpoint with the
-best accuracy on a stratified validation split (15 % of the training split) restored; the
-test split is never used for a choice. The generator: ``fit`` for a fixed number of epochs
-on the whole training split. Seeds 0, 1, 2. One CPU thread. Writes, with
+best accuracy on the validation split restored; the test split is never used for a choice.
+The generator: ``fit`` for a fixed number of epochs on the whole training split.
+Seeds 0, 1, 2. One CPU thread. Writes, with
 ``lstmbook.artifacts.save`` (the file and its registry entry, in ``lstmbook/shipped/digits/``):
 
 * ``digits/<part>`` -- the weights in float16, named ``<reading>.<model>.seed<k>.<parameter>``
   or ``generator.seed<k>.<parameter>`` (load one with
   ``lstmbook.io.load_into(model, arrays, prefix="rows.lstm.seed0.")``);
-* ``digits/<part>_runs`` -- configuration, parameter counts, CPU seconds, validation
-  curves and the float32 test accuracy (or bits per pixel) of each run, for the record.
+* ``digits/<part>_runs`` (also ``digits/rows_random_runs``) -- split, configuration,
+  parameter counts, CPU seconds, validation curves and the float32 test accuracy (or bits
+  per pixel) of each run, for the record.
 
 Run from the repository root: ``OMP_NUM_THREADS=1 python scripts/train_digits.py`` (about 8
-minutes of CPU in all), or one part: ``... --parts rows``; ``--quick`` trains a
+minutes of CPU in all, one thread), or one part: ``... --parts rows``; ``--quick`` trains a
 few steps of one seed into ``/tmp/digits_quick``, to try the script.
 """
 
@@ -55,6 +63,8 @@ from lstmbook.torch.train import fit
 
 SCRIPT = "scripts/train_digits.py"
 SEEDS = (0, 1, 2)
+#: The split every shipped model is trained and scored on (``rows_random`` uses "random").
+SPLIT = "writer_blocks"
 #: Which models each reading trains, and how: (model id, loss, learning rate).
 RUNS = {
     "rows": [("lstm", "softmax", 1e-2), ("stacked", "softmax", 1e-2),
@@ -62,10 +72,12 @@ RUNS = {
              ("mlp", "softmax", 3e-3), ("sigmoid", "sigmoid", 1e-2)],
     "pixels": [("lstm", "softmax", 5e-3), ("rnn", "softmax", 5e-3)],
 }
-STEPS = {"rows": 1500, "pixels": 3000}
-EVAL_EVERY = {"rows": 100, "pixels": 200}
+RUNS["rows_random"] = [r for r in RUNS["rows"] if r[0] in ("lstm", "mlp")]
+STEPS = {"rows": 1500, "pixels": 3000, "rows_random": 1500}
+EVAL_EVERY = {"rows": 100, "pixels": 200, "rows_random": 100}
 GENERATOR = {"hidden_size": 96, "epochs": 80, "lr": 3e-3, "batch_size": 64}
-READINGS = {"rows": (as_rows, 8, 8), "pixels": (as_pixels, 1, 64)}
+READINGS = {"rows": (as_rows, 8, 8), "pixels": (as_pixels, 1, 64),
+            "rows_random": (as_rows, 8, 8)}
 BATCH_SIZE = 64
 
 
@@ -75,11 +87,17 @@ def classifier_for(model_id: str, reading: str, seed: int) -> torch.nn.Module:
     return build_classifier("lstm" if model_id == "sigmoid" else model_id, size, steps, seed)
 
 
+def splits(by: str = SPLIT):
+    """(x_fit, y_fit, x_val, y_val, x_test, y_test) of the split ``by``."""
+    xtr, ytr, xte, yte = digit_split(by=by)
+    return (*validation_split(xtr, ytr, by=by), xte, yte)
+
+
 def train_classifiers(reading: str, seeds, steps: int) -> tuple[dict, dict]:
     """Every model of ``reading`` for every seed: (weights, records)."""
     read = READINGS[reading][0]
-    xtr, ytr, xte, yte = digit_split()
-    xf, yf, xv, yv = validation_split(xtr, ytr)
+    by = "random" if reading == "rows_random" else SPLIT
+    xf, yf, xv, yv, xte, yte = splits(by)
     arrays, records = {}, {}
     for model_id, loss, lr in RUNS[reading]:
         for seed in seeds:
@@ -91,7 +109,7 @@ def train_classifiers(reading: str, seeds, steps: int) -> tuple[dict, dict]:
                        restore_best=True)
             name = f"{reading}.{model_id}.seed{seed}"
             acc = float((predict(model, read(xte)).argmax(-1) == yte).mean())
-            records[name] = {"loss": loss, "lr": lr, "steps": steps,
+            records[name] = {"split": by, "loss": loss, "lr": lr, "steps": steps,
                              "parameters": parameter_count(model),
                              "cpu_seconds": round(hist.cpu_seconds, 1),
                              "best_step": hist.best_update, "val_step": hist.eval_updates,
@@ -113,7 +131,7 @@ def epoch_means(losses: list[float], n: int, batch_size: int) -> list[float]:
 
 def train_generators(seeds, epochs: int) -> tuple[dict, dict]:
     """The class-conditioned generator for every seed: (weights, records)."""
-    xtr, ytr, xte, yte = digit_split()
+    xtr, ytr, xte, yte = digit_split(by=SPLIT)
     arrays, records = {}, {}
     for seed in seeds:
         torch.manual_seed(seed)
@@ -124,7 +142,8 @@ def train_generators(seeds, epochs: int) -> tuple[dict, dict]:
         curve = epoch_means(hist.loss, len(ytr), GENERATOR["batch_size"])
         name = f"generator.seed{seed}"
         bpp = generator_bits_per_pixel(model, xte, yte)
-        records[name] = {**GENERATOR, "epochs": epochs, "parameters": parameter_count(model),
+        records[name] = {**GENERATOR, "split": SPLIT, "epochs": epochs,
+                         "parameters": parameter_count(model),
                          "cpu_seconds": round(hist.cpu_seconds, 1),
                          "train_bits_per_pixel": [c / np.log(2) for c in curve],
                          "test_bits_per_pixel_float32": bpp}
@@ -146,8 +165,8 @@ def summary(part: str, records: dict) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", nargs="+", default=["rows", "pixels", "generator"],
-                        choices=["rows", "pixels", "generator"])
+    parts = ["rows", "pixels", "generator", "rows_random"]
+    parser.add_argument("--parts", nargs="+", default=parts, choices=parts)
     parser.add_argument("--quick", action="store_true",
                         help="one seed, a few steps, to /tmp/digits_quick")
     args = parser.parse_args()
@@ -157,7 +176,8 @@ def main() -> None:
         if part == "generator":
             epochs = 2 if args.quick else GENERATOR["epochs"]
             arrays, records = train_generators(seeds, epochs)
-            updates = len(seeds) * epochs * -(-len(digit_split()[1]) // GENERATOR["batch_size"])
+            n_train = len(digit_split(by=SPLIT)[1])
+            updates = len(seeds) * epochs * -(-n_train // GENERATOR["batch_size"])
         else:
             steps = 20 if args.quick else STEPS[part]
             arrays, records = train_classifiers(part, seeds, steps)
@@ -172,8 +192,10 @@ def main() -> None:
         budget = {"script": SCRIPT, "command": f"OMP_NUM_THREADS=1 python {SCRIPT} --parts {part}",
                   "updates": updates,
                   "cpu_seconds": sum(r["cpu_seconds"] for r in records.values())}
-        path = artifacts.save(f"digits/{part}", arrays, metrics=summary(part, records), **budget)
-        artifacts.save(f"digits/{part}_runs", records, **budget)
+        path = artifacts.save(f"digits/{part}_runs", records, **budget)
+        if part != "rows_random":  # the random-split runs ship their results only
+            path = artifacts.save(f"digits/{part}", arrays, metrics=summary(part, records),
+                                  **budget)
         print(f"wrote {path}", flush=True)
 
 

@@ -29,6 +29,12 @@ def split():
     return dd.digit_split()
 
 
+@pytest.fixture(scope="module")
+def block_split():
+    """The split the shipped models were trained and scored on."""
+    return dd.digit_split(by=_script().SPLIT)
+
+
 def test_split_is_fixed_and_stratified(split):
     xtr, ytr, xte, yte = split
     assert xtr.shape == (1347, 8, 8) and xte.shape == (450, 8, 8)
@@ -36,6 +42,27 @@ def test_split_is_fixed_and_stratified(split):
     share = np.bincount(np.concatenate([ytr, yte])) * 0.25
     assert np.abs(np.bincount(yte) - share).max() <= 1  # each class in proportion
     np.testing.assert_array_equal(dd.digit_split()[3], yte)
+
+
+def test_writer_block_split_keeps_whole_blocks_apart_in_file_order():
+    images, labels = dd.digit_images()
+    edges = dd.writer_block_edges()
+    assert len(edges) == dd.WRITER_BLOCKS + 1 and edges[-1] == len(labels)
+    assert np.ptp(np.diff(edges)) <= 1  # equal blocks, up to one image
+    xtr, ytr, xte, yte = dd.digit_split(by="writer_blocks")
+    assert len(xte) == edges[-1] - edges[-4]  # the last 3 of 13 blocks
+    np.testing.assert_array_equal(xte, images[edges[-4]:])
+    np.testing.assert_array_equal(ytr, labels[:edges[-4]])
+    xf, yf, xv, yv = dd.validation_split(xtr, ytr, by="writer_blocks")
+    assert len(xv) == edges[-4] - edges[-6]  # the 2 blocks before the test blocks
+    np.testing.assert_array_equal(xv, images[edges[-6]:edges[-4]])
+
+
+def test_validation_by_blocks_needs_the_block_training_split(split):
+    with pytest.raises(ValueError, match="whole blocks"):
+        dd.validation_split(split[0], split[1], by="writer_blocks")
+    with pytest.raises(ValueError, match="by must be"):
+        dd.digit_split(by="writers")
 
 
 def test_validation_split_is_disjoint_and_stratified(split):
@@ -218,12 +245,12 @@ def _script():
 
 
 @pytest.mark.parametrize("part", ["rows", "pixels"])
-def test_shipped_classifier_weights_fit_the_script_models_and_its_record(part, split):
+def test_shipped_classifier_weights_fit_the_script_models_and_its_record(part, block_split):
     script = _script()
     arrays = artifacts.load(f"digits/{part}")
     record = artifacts.load(f"digits/{part}_runs")
     read = script.READINGS[part][0]
-    xte, yte = read(split[2]), split[3]
+    xte, yte = read(block_split[2]), block_split[3]
     for model_id, _, _ in script.RUNS[part]:
         for seed in script.SEEDS:
             name = f"{part}.{model_id}.seed{seed}"
@@ -234,11 +261,11 @@ def test_shipped_classifier_weights_fit_the_script_models_and_its_record(part, s
             assert abs(acc - record[name]["test_accuracy_float32"]) <= 2 / len(yte), name
 
 
-def test_shipped_generator_weights_fit_and_beat_the_independent_baseline(split):
+def test_shipped_generator_weights_fit_and_beat_the_independent_baseline(block_split):
     script = _script()
     arrays = artifacts.load("digits/generator")
     record = artifacts.load("digits/generator_runs")
-    xtr, ytr, xte, yte = split
+    xtr, ytr, xte, yte = block_split
     base = dm.IndependentPixels(xtr, ytr).bits_per_pixel(xte, yte)
     for seed in script.SEEDS:
         g = load_into(dm.RowGenerator(script.GENERATOR["hidden_size"]), arrays,
@@ -256,6 +283,13 @@ def test_the_registry_records_the_budget_and_scores_of_the_shipped_runs():
         assert entry["script"] == "scripts/train_digits.py" and part in entry["command"]
         assert entry["cpu_seconds"] == pytest.approx(sum(r["cpu_seconds"] for r in runs.values()))
         assert entry["metrics"] == script.summary(part, runs)
+        assert {r["split"] for r in runs.values()} == {script.SPLIT}
+
+
+def test_the_random_split_runs_are_recorded_for_the_split_gap():
+    runs = artifacts.load("digits/rows_random_runs")
+    assert {r["split"] for r in runs.values()} == {"random"}
+    assert {n.split(".")[1] for n in runs} == {"lstm", "mlp"}
 
 
 def test_generator_epoch_means_weigh_the_short_last_batch():

@@ -6,11 +6,20 @@ the original 32×32 bitmap). Shown in ``book/applications/digits.ipynb``; the on
 of the book's digit pages.
 
 * :func:`digit_split` -- the fixed, stratified train / test split, images in [0, 1]
-  (also used by the Challenges chapter's compression and distillation pages);
+  (also used by the Challenges chapter's compression and distillation pages), or, with
+  ``by="writer_blocks"``, a split by contiguous blocks of the file (see below);
   :func:`validation_split` holds out part of the training split for early stopping;
 * :func:`as_rows` (N, 8, 8): eight steps of one row each; :func:`as_pixels` (N, 64, 1):
   sixty-four steps of one pixel each; :func:`as_flat` (N, 64) for a feed-forward network;
 * :func:`to_levels` / :func:`from_levels`: the 17 integer intensities a generator predicts.
+
+Writers. scikit-learn's 1797 images are the *test* file of UCI's optdigits, written by 13
+people (the 43 writers of optdigits are 30 for its training file and 13 for its test file).
+The file gives no writer labels. A random split puts images of every writer on both sides,
+so a test score measures new images of familiar hands. ``by="writer_blocks"`` cuts the file
+into :data:`WRITER_BLOCKS` contiguous blocks of equal size and keeps whole blocks apart -- a
+*proxy* for a split by writer (it is exact only if the file is ordered by writer and the
+writers wrote equally many digits, neither of which the file documents).
 """
 
 from __future__ import annotations
@@ -25,6 +34,9 @@ __all__ = [
     "LEVELS",
     "SIDE",
     "N_CLASSES",
+    "WRITER_BLOCKS",
+    "SPLITS",
+    "writer_block_edges",
     "digit_images",
     "digit_split",
     "validation_split",
@@ -41,6 +53,31 @@ LEVELS = 17
 SIDE = 8
 #: The ten digits.
 N_CLASSES = 10
+#: Contiguous blocks the file is cut into for ``by="writer_blocks"``: one per writer of
+#: scikit-learn's file (a proxy; the writer of each image is not recorded).
+WRITER_BLOCKS = 13
+#: The ways :func:`digit_split` and :func:`validation_split` can split.
+SPLITS = ("random", "writer_blocks")
+
+
+def writer_block_edges(n: int = 1797, blocks: int = WRITER_BLOCKS) -> np.ndarray:
+    """Start of each of ``blocks`` equal contiguous blocks of ``n`` images, and ``n``.
+
+    Returns
+    -------
+    ndarray (blocks + 1,) int: block ``k`` is ``images[edges[k]:edges[k + 1]]``.
+    """
+    return np.linspace(0, n, blocks + 1).round().astype(np.int64)
+
+
+def _check_by(by: str) -> None:
+    if by not in SPLITS:
+        raise ValueError(f"by must be one of {SPLITS}, got {by!r}")
+
+
+def _last_blocks(fraction: float, blocks: int) -> int:
+    """How many whole blocks of ``blocks`` make about ``fraction`` (at least 1)."""
+    return int(min(blocks - 1, max(1, round(fraction * blocks))))
 
 
 def digit_images() -> tuple[np.ndarray, np.ndarray]:
@@ -52,16 +89,22 @@ def digit_images() -> tuple[np.ndarray, np.ndarray]:
 
 
 def digit_split(
-    test_fraction: float = 0.25, seed: int = 0
+    test_fraction: float = 0.25, seed: int = 0, by: str = "random"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The fixed, stratified train / test split (same ``seed``, same split).
+    """The fixed train / test split (same arguments, same split).
 
     Parameters
     ----------
     test_fraction : float in (0, 1)
-        0.25 gives 1347 training and 450 test images, each digit in proportion (43–46).
+        ``by="random"``: 0.25 gives 1347 training and 450 test images, each digit in
+        proportion (43–46). ``by="writer_blocks"``: the test split is the last
+        ``round(13 * test_fraction)`` of the :data:`WRITER_BLOCKS` blocks (0.25: 3 blocks,
+        415 images), the training split the blocks before them, both in file order.
     seed : int
-        Seed of the split only (not of any training).
+        Seed of the random split only (not of any training); blocks need none.
+    by : {"random", "writer_blocks"}
+        Stratified at random (writers on both sides), or by whole blocks of the file (a
+        proxy for whole writers; see the module's docstring).
 
     Returns
     -------
@@ -71,7 +114,11 @@ def digit_split(
 
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    _check_by(by)
     x, y = digit_images()
+    if by == "writer_blocks":
+        cut = writer_block_edges(len(x))[-1 - _last_blocks(test_fraction, WRITER_BLOCKS)]
+        return x[:cut], y[:cut], x[cut:], y[cut:]
     xtr, xte, ytr, yte = train_test_split(
         x, y, test_size=test_fraction, random_state=seed, stratify=y
     )
@@ -79,9 +126,13 @@ def digit_split(
 
 
 def validation_split(
-    x: Any, y: Any, fraction: float = 0.15, seed: int = 0
+    x: Any, y: Any, fraction: float = 0.15, seed: int = 0, by: str = "random"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Hold out a stratified ``fraction`` of a training split for model selection.
+
+    With ``by="writer_blocks"``, ``x`` must be the training split of
+    ``digit_split(by="writer_blocks")`` (the first blocks of the file, in order); the
+    validation split is its last ``round(fraction * blocks)`` whole blocks (at least one).
 
     Returns
     -------
@@ -94,6 +145,15 @@ def validation_split(
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length: {len(x)} and {len(y)}")
+    _check_by(by)
+    if by == "writer_blocks":
+        edges = list(writer_block_edges())
+        if len(x) not in edges[2:]:
+            raise ValueError(f"by='writer_blocks': {len(x)} images are not the first whole "
+                             "blocks of the file (use digit_split(by='writer_blocks'))")
+        blocks = edges.index(len(x))
+        cut = edges[blocks - _last_blocks(fraction, blocks)]
+        return x[:cut], y[:cut], x[cut:], y[cut:]
     xf, xv, yf, yv = train_test_split(x, y, test_size=fraction, random_state=seed, stratify=y)
     return xf, yf, xv, yv
 
