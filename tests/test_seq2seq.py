@@ -191,3 +191,39 @@ def test_shipped_weights_fit_the_book_models(name):
     assert parameter_count(model) == parameter_count(s2s.build_model(name))
     record = artifacts.load(s2s.artifact_name(name, 0) + "_run")
     assert record["model"] == name and record["parameters"] == parameter_count(model)
+
+
+def test_warmup_rises_linearly_then_stays_at_the_full_rate():
+    schedule = s2s.warmup_schedule(4)
+    assert [schedule(k) for k in range(6)] == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
+    with pytest.raises(ValueError):
+        s2s.warmup_schedule(0)
+
+
+def test_the_book_models_take_each_corpus_vocabulary_and_share_one_dropout_policy():
+    from lstmbook.data import dates, parallel
+
+    for corpus, (src, tgt) in {"numbers": (parallel.english_vocab(), parallel.chinese_vocab()),
+                               "dates": (dates.english_date_vocab(),
+                                         dates.chinese_date_vocab())}.items():
+        model = s2s.build_model("transformer", corpus)
+        assert (model.src_vocab, model.tgt_vocab) == (len(src), len(tgt))
+        assert s2s.build_model("attention", corpus).decoder.vocab_size == len(tgt)
+    assert s2s.BOOK_MODELS["transformer"][1]["dropout"] == 0.0  # as the LSTMs: none
+    assert s2s.artifact_name("lstm", 1, "dates") == "translation/dates-lstm_seed1"
+    assert s2s.artifact_name("lstm", 1) == "translation/lstm_seed1"
+    with pytest.raises(ValueError, match="unknown corpus"):
+        s2s.build_model("lstm", "poems")
+
+
+@pytest.mark.parametrize("corpus", ["numbers", "dates"])
+def test_every_model_has_three_shipped_runs_with_per_sentence_test_results(corpus):
+    from lstmbook import artifacts
+
+    for name in s2s.BOOK_MODELS:
+        records = [artifacts.load(s2s.artifact_name(name, seed, corpus) + "_run")
+                   for seed in range(3)]
+        assert len({r["lr"] for r in records}) == 1
+        for r in records:
+            assert len(r["test_correct"]) == len(r["test_edits"]) == 1000
+            assert r["test_exact_match"] == pytest.approx(r["test_correct"].count("1") / 1000)

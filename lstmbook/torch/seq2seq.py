@@ -55,7 +55,10 @@ __all__ = [
     "TeacherForcedBatches",
     "pad_ids",
     "BOOK_MODELS",
+    "CORPORA",
+    "corpus_vocabs",
     "build_model",
+    "warmup_schedule",
     "artifact_name",
     "load_model",
 ]
@@ -587,39 +590,67 @@ def pad_ids(seqs: Sequence[Sequence[int]]) -> torch.Tensor:
 
 # ----------------------------------------------------------------------------- the book's models
 #: The three models of the translation page, by name: constructor and keyword arguments.
-#: Vocabulary sizes are those of :func:`lstmbook.data.parallel.english_vocab` (source) and
-#: :func:`~lstmbook.data.parallel.chinese_vocab` (target).
+#: One dropout policy for all three: none (the LSTMs have no dropout, so neither has the
+#: Transformer). Vocabulary sizes come from the corpus (:data:`CORPORA`).
 BOOK_MODELS = {
     "lstm": ("Seq2SeqLSTM", {"embed_size": 32, "hidden_size": 64, "attention": False}),
     "attention": ("Seq2SeqLSTM", {"embed_size": 32, "hidden_size": 64, "attention": True}),
     "transformer": ("Seq2SeqTransformer", {"d_model": 48, "nhead": 4, "num_layers": 2,
-                                           "dim_feedforward": 96, "dropout": 0.1}),
+                                           "dim_feedforward": 96, "dropout": 0.0}),
+}
+
+#: The page's two corpora, by name: the functions giving their (source, target) vocabularies.
+CORPORA = {
+    "numbers": ("lstmbook.data.parallel", "english_vocab", "chinese_vocab"),
+    "dates": ("lstmbook.data.dates", "english_date_vocab", "chinese_date_vocab"),
 }
 
 
-def build_model(name: str) -> nn.Module:
-    """A freshly initialised model of :data:`BOOK_MODELS` (seed torch first)."""
-    from lstmbook.data.parallel import chinese_vocab, english_vocab
+def corpus_vocabs(corpus: str = "numbers"):
+    """The (source, target) :class:`~lstmbook.data.parallel.Vocab` of a corpus in
+    :data:`CORPORA`: English number words -> Chinese numerals, or English dates -> 年月日."""
+    import importlib
 
+    if corpus not in CORPORA:
+        raise ValueError(f"unknown corpus {corpus!r}; choose one of {sorted(CORPORA)}")
+    module, src, tgt = CORPORA[corpus]
+    mod = importlib.import_module(module)
+    return getattr(mod, src)(), getattr(mod, tgt)()
+
+
+def build_model(name: str, corpus: str = "numbers") -> nn.Module:
+    """A freshly initialised model of :data:`BOOK_MODELS` for a corpus (seed torch first)."""
     if name not in BOOK_MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {sorted(BOOK_MODELS)}")
+    src_vocab, tgt_vocab = corpus_vocabs(corpus)
     cls, kwargs = BOOK_MODELS[name]
     model_cls = Seq2SeqLSTM if cls == "Seq2SeqLSTM" else Seq2SeqTransformer
-    return model_cls(len(english_vocab()), len(chinese_vocab()), **kwargs)
+    return model_cls(len(src_vocab), len(tgt_vocab), **kwargs)
 
 
-def artifact_name(name: str, seed: int) -> str:
-    """The registry name of the shipped weights: ``translation/<name>_seed<seed>`` (its
-    training record is ``translation/<name>_seed<seed>_run``)."""
+def warmup_schedule(warmup: int):
+    """Learning-rate factor for ``fit(schedule=...)``: linear warm-up from ``1/warmup`` to 1
+    over the first ``warmup`` updates, then constant (the Transformer's warm-up)."""
+    warmup = check_positive_int(warmup, "warmup")
+    return lambda k: min(1.0, (k + 1) / warmup)
+
+
+def artifact_name(name: str, seed: int, corpus: str = "numbers") -> str:
+    """The registry name of the shipped weights: ``translation/<name>_seed<seed>`` for the
+    number corpus, ``translation/dates-<name>_seed<seed>`` for the dates (the run's record
+    is the same name with ``_run``)."""
     if name not in BOOK_MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {sorted(BOOK_MODELS)}")
-    return f"translation/{name}_seed{int(seed)}"
+    if corpus not in CORPORA:
+        raise ValueError(f"unknown corpus {corpus!r}; choose one of {sorted(CORPORA)}")
+    prefix = "" if corpus == "numbers" else f"{corpus}-"
+    return f"translation/{prefix}{name}_seed{int(seed)}"
 
 
-def load_model(name: str, seed: int = 0) -> nn.Module:
+def load_model(name: str, seed: int = 0, corpus: str = "numbers") -> nn.Module:
     """:func:`build_model` with the weights ``scripts/train_translation.py`` shipped
     (:func:`artifact_name`), in eval mode."""
     from lstmbook import artifacts
     from lstmbook.io import load_into
 
-    return load_into(build_model(name), artifacts.load(artifact_name(name, seed)))
+    return load_into(build_model(name, corpus), artifacts.load(artifact_name(name, seed, corpus)))
