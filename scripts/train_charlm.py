@@ -182,7 +182,7 @@ def main() -> None:
                         models=old.get("models", {}) if args.part != "all" else {})
     if args.part in ("all", "main"):
         grid = tune(ids, args.quick, save)
-        report["lr_grid"] = grid
+        # the grid is its own artifact, charlm/lr_grid
         for seed in SEEDS:
             for cell in ("lstm", "gru", "rnn"):
                 cfg = dict(MAIN, lr=grid["chosen"][cell])
