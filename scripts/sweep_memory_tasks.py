@@ -176,11 +176,11 @@ def merge(paths: list[Path], out: Path | None) -> None:
     """Join partial results (e.g. one process per model) into one file."""
     parts = [json.loads(p.read_text()) for p in paths]
     result = parts[0]
-    for key in ("tasks", "kinds", "seeds"):
-        result["settings"][key] = sorted(
-            {v for p in parts for v in p["settings"][key]},
-            key=[v for p in parts for v in p["settings"][key]].index,
-        )
+    defaults = vars(parse_args([]))
+    for key in ("tasks", "kinds", "seeds"):  # in the order of the defaults, then as found
+        found = [v for p in parts for v in p["settings"][key]]
+        order = list(defaults[key]) + found
+        result["settings"][key] = sorted(set(found), key=order.index)
     result["settings"]["lengths"] = {
         task: sorted({T for p in parts for T in p["settings"]["lengths"].get(task, [])})
         for task in result["settings"]["tasks"]}

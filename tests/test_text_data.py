@@ -78,10 +78,15 @@ def test_shipped_charlm_weights_fit_the_training_script_models():
         model = load_model(kind)
         assert model.cell == kind and model.hidden_size == script.hidden_for(kind)
     report = artifacts.load("charlm/runs")
-    names = ["lstm", "gru", "rnn"] + [f"tbptt{n}" for n in script.TBPTT_LENGTHS] + [
-        f"tbptt{n}_b{script.MAIN['batch_size'] * script.MAIN['seq_len'] // n}"
-        for n in script.BATCH_LENGTHS]
+    base = script.TBPTT_BATCH_BASE
+    mains = [c if s == 0 else f"{c}_s{s}" for c in ("lstm", "gru", "rnn") for s in script.SEEDS]
+    names = mains + [f"tbptt{n}" for n in script.TBPTT_LENGTHS] + [
+        f"tbptt{n}_b{base['batch_size'] * base['seq_len'] // n}" for n in script.BATCH_LENGTHS]
     assert sorted(report["models"]) == sorted(names)
+    for name in mains:  # every main run was scored on the whole test split, in blocks
+        rec = report["models"][name]
+        assert rec["test_bpc"] == artifacts.record(f"charlm/{name}")["metrics"]["test_bpc"]
+        assert len(rec["test_blocks"]) > 100 and rec["updates"] == script.MAIN["steps"]
     for name in names:
         rec = report["models"][name]
         model = load_model(name)
