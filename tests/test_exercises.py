@@ -182,6 +182,17 @@ def test_a_broken_or_skeleton_function_gets_a_message_not_a_traceback():
         feedback = check("selftest-1", broken)
         assert not feedback and "raised ValueError" in feedback.message
         assert not check("selftest-1", skeleton).attempted
-        assert not check("selftest-1", lambda x: None).attempted
+        assert "NotImplementedError" in check("selftest-1", skeleton).message
+        returned_none = check("selftest-1", lambda x: None)
+        assert returned_none.attempted and "returned None" in returned_none.message
+        assert "skeleton" not in returned_none.message
+
+        def in_place(x):
+            x *= 1.0
+            x += 0.0
+            x[0] = 2.0
+
+        fb = check("selftest-1", in_place)
+        assert "returned None" in fb.message and "in place" in fb.message and "`x`" in fb.message
     finally:
         del EXERCISES["selftest-1"]

@@ -9,7 +9,8 @@ Every content page of the book ends with exercises. In a notebook::
 * :func:`check` -- a :class:`Feedback`, truthy exactly when the answer passed; a wrong
   answer gets a message that names the mistake where it can (shape, constant factor,
   gate order, first wrong time step);
-* :func:`solution` -- the reference answer, a value or a function.
+* :func:`solution` -- the reference answer, a value or a function;
+* :func:`progress` -- which exercises of the page (or of the book) passed in this kernel.
 
 Each chapter registers its exercises in a module of this package named after the chapter
 (``equations.py``, ``code.py``, …); all of them are imported here, so importing
@@ -28,8 +29,11 @@ from ._core import (
     Exercise,
     Feedback,
     NotAttempted,
+    Progress,
+    ReturnedNone,
     WrongAnswer,
     check,
+    progress,
     register,
     solution,
 )
@@ -40,8 +44,11 @@ __all__ = [
     "Exercise",
     "Feedback",
     "NotAttempted",
+    "Progress",
+    "ReturnedNone",
     "WrongAnswer",
     "check",
+    "progress",
     "register",
     "solution",
     "for_page",

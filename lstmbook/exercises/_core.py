@@ -22,9 +22,12 @@ __all__ = [
     "Exercise",
     "Feedback",
     "NotAttempted",
+    "Progress",
+    "ReturnedNone",
     "WrongAnswer",
     "check",
     "not_attempted",
+    "progress",
     "register",
     "solution",
 ]
@@ -35,6 +38,20 @@ KINDS = ("number", "array", "function", "choice", "text")
 
 class NotAttempted(Exception):
     """Raised by a checker (or a reader's skeleton) when there is no answer yet."""
+
+
+class ReturnedNone(Exception):
+    """The reader's function returned ``None``; ``changed`` names the arguments it changed
+    in place (a forgotten ``return``, or an update written into the input)."""
+
+    def __init__(self, changed: Sequence[str] = ()):
+        self.changed = list(changed)
+        text = "Your function returned None: end it with `return …`."
+        if self.changed:
+            args = ", ".join(f"`{n}`" for n in self.changed)
+            text += (f" It changed its argument{'s' if len(self.changed) > 1 else ''} "
+                     f"{args} in place instead: compute the new value and return it.")
+        super().__init__(text)
 
 
 @dataclass(frozen=True)
@@ -161,29 +178,109 @@ def not_attempted(answer: Any) -> bool:
     return answer is None or answer is Ellipsis or answer is NotImplemented
 
 
-def check(exercise_id: str, answer: Any) -> Feedback:
+#: The last feedback of every exercise checked in this kernel, by id (see :func:`progress`).
+_RESULTS: dict[str, Feedback] = {}
+#: The page of the exercise checked last: :func:`progress`'s default page.
+_LAST_PAGE: list[str] = []
+
+
+def check(exercise_id: str, answer: Any, *, record: bool = True) -> Feedback:
     """Check a reader's ``answer`` to exercise ``exercise_id``.
 
     Returns a :class:`Feedback` (truthy when passed). ``None``, ``...`` or a skeleton
-    function that raises ``NotImplementedError`` or returns ``None`` give "not attempted
-    yet"; an answer that raises while being checked gives a message naming the exception,
-    not a traceback.
+    function that still raises ``NotImplementedError`` give "not attempted yet"; a function
+    that returns ``None`` is told so; an answer that raises while being checked gives a
+    message naming the exception, not a traceback.
+
+    ``record=False`` keeps the result out of :func:`progress` (the book's own solution
+    cells use it, so running them does not count as the reader's pass).
     """
     ex = _lookup(exercise_id)
+    feedback = _feedback(ex, answer)
+    if record:
+        _LAST_PAGE[:] = [ex.page]
+        if feedback.attempted or ex.id not in _RESULTS:
+            _RESULTS[ex.id] = feedback
+    return feedback
+
+
+def _feedback(ex: Exercise, answer: Any) -> Feedback:
     if not_attempted(answer):
         return Feedback(ex.id, False, "Fill in your answer and run the cell again.", False)
     try:
         result = ex.checker(answer)
-    except (NotAttempted, NotImplementedError):
-        return Feedback(
-            ex.id, False, "Your function is still the skeleton: fill in its body.", False
-        )
+    except NotImplementedError:
+        return Feedback(ex.id, False, (
+            "Your function still raises NotImplementedError, the skeleton's placeholder: "
+            "replace that line with your code."), False)
+    except NotAttempted:
+        return Feedback(ex.id, False, "Fill in your answer and run the cell again.", False)
+    except ReturnedNone as err:
+        return Feedback(ex.id, False, str(err))
     except Exception as err:  # the reader's code failed inside the checker
         return Feedback(ex.id, False, f"Your answer raised {type(err).__name__}: {err}")
     if isinstance(result, Feedback):
         return Feedback(ex.id, result.passed, result.message, result.attempted)
     passed, message = result
     return Feedback(ex.id, bool(passed), str(message))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Which exercises of a page (or of the book) passed in this kernel: a table."""
+
+    rows: tuple[tuple[str, str, str, str, str], ...]  # (page, id, kind, title, status)
+    scope: str
+
+    @property
+    def passed(self) -> int:
+        return sum(r[4] == "passed" for r in self.rows)
+
+    def __str__(self) -> str:
+        marks = {"passed": "✓", "not yet": "✗", "not attempted yet": "…"}
+        lines = [f"Exercises of {self.scope}: {self.passed} of {len(self.rows)} passed"]
+        lines += [f"  {marks[r[4]]} {r[1]:<18} {r[2]:<8} {r[3]}" for r in self.rows]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        colour = {"passed": "#1b7f3b", "not yet": "#b3261e", "not attempted yet": "#6b6b6b"}
+        body = "".join(
+            f"<tr><td><code>{html.escape(i)}</code></td><td>{html.escape(k)}</td>"
+            f"<td>{html.escape(t)}</td><td style=\"color:{colour[s]}\">{s}</td></tr>"
+            for _, i, k, t, s in self.rows
+        )
+        return (f"<p><strong>Exercises of {html.escape(self.scope)}: {self.passed} of "
+                f"{len(self.rows)} passed</strong></p><table><thead><tr><th>exercise</th>"
+                f"<th>kind</th><th>title</th><th>status</th></tr></thead><tbody>{body}"
+                "</tbody></table>")
+
+
+def progress(page: str | None = None) -> Progress:
+    """Which exercises have passed in this kernel.
+
+    Parameters
+    ----------
+    page : str, optional
+        A page (``"gates/index"``), or ``"book"`` for every exercise. By default the page
+        of the exercise checked last (the whole book before any check).
+    """
+    if page is None:
+        page = _LAST_PAGE[0] if _LAST_PAGE else "book"
+    pages = {ex.page for ex in EXERCISES.values()}
+    if page != "book" and page not in pages:
+        near = difflib.get_close_matches(str(page), sorted(pages), n=3)
+        hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
+        raise ValueError(f"no page {page!r} has exercises{hint} (or pass 'book')")
+    rows = []
+    for ex in EXERCISES.values():
+        if page == "book" or ex.page == page:
+            fb = _RESULTS.get(ex.id)
+            status = fb.verdict if fb is not None else "not attempted yet"
+            rows.append((ex.page, ex.id, ex.kind, ex.title, status))
+    return Progress(tuple(rows), "the book" if page == "book" else f"page {page}")
 
 
 def solution(exercise_id: str) -> Any:
