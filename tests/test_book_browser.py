@@ -240,3 +240,17 @@ def test_the_book_exercises_math_and_figures(rendered_pages):
     assert sum(len(p["images"]) for p in rendered_pages.values()) >= 1
     glossary = rendered_pages["book/glossary.html"]
     assert glossary["nMath"] > 0 and glossary["nTypeset"] >= glossary["nMath"]
+
+
+def test_the_exercises_index_links_every_exercise_to_its_anchor(built_book):
+    """book/exercises.html lists every registered exercise, and each link lands on the
+    anchor above that exercise on its page."""
+    from lstmbook.exercises import EXERCISES
+
+    index = built_book / "book" / "exercises.html"
+    text = index.read_text(encoding="utf-8")
+    links = re.findall(r'href="([\w/]+\.html)#(exercise-[\w-]+)"', text)
+    assert {anchor[len("exercise-"):] for _, anchor in links} == set(EXERCISES)
+    for page, anchor in links:
+        target = (index.parent / page).read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in target, f"{page} has no anchor {anchor}"

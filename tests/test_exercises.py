@@ -17,7 +17,7 @@ from lstmbook.exercises.compare import compare_array, compare_function, compare_
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 #: Notebooks that are not content pages (no exercises required).
-NOT_CONTENT = {"running"}
+NOT_CONTENT = {"running", "exercises"}
 IDS = sorted(EXERCISES)
 
 
