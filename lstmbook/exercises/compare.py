@@ -217,7 +217,7 @@ def compare_number(
     rtol, atol : float
         A computed answer passes within ``atol + rtol·|expected|``. A typed answer with
         k >= 3 significant figures also passes when it is ``expected`` rounded to k figures
-        (not for whole-number answers, which are counts).
+        (not for whole numbers below a million, which are counts and must be exact).
     mistakes : sequence of (value, message)
         Known wrong answers; an answer equal to one (by the same rule) gets its message.
     percent : bool
@@ -231,7 +231,7 @@ def compare_number(
     if not math.isfinite(value):
         return False, f"Your answer is {value}; expected a finite number."
     expected = float(expected)
-    whole = expected.is_integer()
+    whole = expected.is_integer() and abs(expected) < 1e6  # a count below a million is exact
     targets = [(expected, "")]
     if percent and abs(expected) >= 0.01:
         targets.append((100 * expected, " per cent"))
@@ -242,15 +242,15 @@ def compare_number(
             return True, f"Correct: {_shown(value, answer)}{unit}."
         if m.short:
             short = m
+    for wrong, message in mistakes:
+        for target, _ in [(float(wrong), "")] + ([(100 * float(wrong), "")] if percent else []):
+            if _match(answer, value, target, max(rtol, 1e-9), atol, False).passed:
+                return False, message
     if short is not None:
         return False, (
             f"{_shown(value, answer)} is right to {short.figures} significant "
             f"figure{'s' if short.figures > 1 else ''}: give at least 3."
         )
-    for wrong, message in mistakes:
-        for target, _ in [(float(wrong), "")] + ([(100 * float(wrong), "")] if percent else []):
-            if _match(answer, value, target, max(rtol, 1e-9), atol, False).passed:
-                return False, message
     if expected != 0 and value != 0:
         for target, unit in targets:
             factor = _factor_message(value / target, rtol)
@@ -283,7 +283,7 @@ def _as_array(answer: Any, name: str) -> np.ndarray | str:
 def _close(a: np.ndarray, b: Any, rtol: float, atol: float) -> bool:
     b = _as_array(b, "")
     return not isinstance(b, str) and a.shape == b.shape and bool(
-        np.allclose(a, b, rtol=rtol, atol=atol))
+        np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
 
 def _gate_permutation(
@@ -367,7 +367,7 @@ def compare_array(
     for wrong, message in mistakes:
         if _close(value, wrong, rtol, atol):
             return False, message
-    Name = _sentence(name)
+    Name = _sentence(name) if " " in name else name  # "Your array", but "c_T" stays
     if value.shape != expected.shape:
         msg = f"{Name} has shape {value.shape}; expected {expected.shape}."
         if value.ndim == 2 and value.T.shape == expected.shape:
@@ -506,6 +506,40 @@ def _explain_exception(err: Exception) -> str:
     return text if text.endswith(".") else text + "."
 
 
+def _flatten(value: Any, like: Any) -> list[Any] | None:
+    """``value`` flattened along the nesting of ``like`` (``output, (h, c)``), or ``None``
+    when its nesting differs."""
+    if not isinstance(like, tuple):
+        return [value]
+    if not isinstance(value, tuple | list) or len(value) != len(like):
+        return None
+    out: list[Any] = []
+    for v, e in zip(value, like, strict=True):
+        part = _flatten(v, e)
+        if part is None:
+            return None
+        out += part
+    return out
+
+
+def _structure(like: Any, labels: list[str]) -> str:
+    """``(output, (h_T, c_T))``: the nesting of ``like`` with its outputs' labels."""
+    it = iter(labels)
+
+    def walk(x: Any) -> str:
+        return ("(" + ", ".join(walk(y) for y in x) + ")") if isinstance(x, tuple) else next(it)
+
+    return walk(like)
+
+
+def _per_output(axis: int | Sequence[int | None] | None, n: int) -> list[int | None]:
+    if axis is None or isinstance(axis, int):
+        return [axis] * n
+    if len(axis) != n:
+        raise ValueError(f"{len(axis)} axes given for {n} outputs")
+    return list(axis)
+
+
 def compare_outputs(
     got: Any,
     expected: Any,
@@ -514,29 +548,32 @@ def compare_outputs(
     mistakes: Sequence[tuple[Any, str]] = (),
     rtol: float = 1e-6,
     atol: float = 1e-9,
-    gate_axis: int | None = None,
+    gate_axis: int | Sequence[int | None] | None = None,
     gate_names: Sequence[str] = GATE_NAMES,
-    time_axis: int | None = None,
+    time_axis: int | Sequence[int | None] | None = None,
 ) -> tuple[bool, str]:
-    """Compare a function's result (one array or a tuple) with ``expected``.
+    """Compare a function's result (one array, a tuple, or a nested tuple such as
+    ``output, (h, c)``) with ``expected``.
 
-    ``mistakes`` holds ``(outputs, message)`` pairs, outputs shaped like ``expected``. With
-    several outputs the message names the wrong one and recognises outputs returned in
-    another order.
+    ``names`` labels the outputs in flattened order; ``gate_axis`` and ``time_axis`` are one
+    axis for every output or one per output (``None`` where it has none). ``mistakes``
+    holds ``(outputs, message)`` pairs, outputs nested like ``expected``. With several
+    outputs the message names the wrong one and recognises outputs returned in another
+    order.
     """
     several = isinstance(expected, tuple)
-    outputs = expected if several else (expected,)
+    outputs = _flatten(expected, expected)
     labels = list(names) if names else (
         [f"output {k + 1}" for k in range(len(outputs))] if several else ["your result"])
-    if several:
-        if not isinstance(got, tuple | list) or len(got) != len(outputs):
-            return False, (
-                f"Your function returned {type(got).__name__}"
-                + (f" of length {len(got)}" if isinstance(got, tuple | list) else "")
-                + f"; expected a tuple of {len(outputs)} ({', '.join(labels)}).")
-        got = tuple(got)
-    else:
-        got = (got,)
+    gate_axes = _per_output(gate_axis, len(outputs))
+    time_axes = _per_output(time_axis, len(outputs))
+    flat = _flatten(got, expected)
+    if flat is None:
+        return False, (
+            f"Your function returned {type(got).__name__}"
+            + (f" of length {len(got)}" if isinstance(got, tuple | list) else "")
+            + f"; expected {_structure(expected, labels)}.")
+    got = flat
 
     def equal(a: Sequence[Any], b: Sequence[Any]) -> bool:
         for x, y in zip(a, b, strict=True):
@@ -553,14 +590,14 @@ def compare_outputs(
                 return False, (f"You returned ({', '.join(labels[p] for p in perm)}); "
                                f"expected ({', '.join(labels)}): the outputs are swapped.")
     for wrong, message in mistakes:
-        wrong = wrong if several else (wrong,)
-        if isinstance(wrong, tuple | list) and len(wrong) == len(got) and equal(got, wrong):
+        wrong_flat = _flatten(wrong, expected)
+        if wrong_flat is not None and equal(got, wrong_flat):
             return False, message
     right = [lab for g, e, lab in zip(got, outputs, labels, strict=True)
              if equal([g], [e])]
-    for g, e, lab in zip(got, outputs, labels, strict=True):
-        ok, msg = compare_array(g, e, rtol=rtol, atol=atol, gate_axis=gate_axis,
-                                gate_names=gate_names, time_axis=time_axis, name=lab)
+    for g, e, lab, ga, ta in zip(got, outputs, labels, gate_axes, time_axes, strict=True):
+        ok, msg = compare_array(g, e, rtol=rtol, atol=atol, gate_axis=ga,
+                                gate_names=gate_names, time_axis=ta, name=lab)
         if not ok:
             if several and right:
                 msg = f"{', '.join(right)} {'is' if len(right) == 1 else 'are'} right; " + msg
@@ -647,16 +684,17 @@ def compare_function(
     mistakes: Sequence[Mistake] = (),
     reference: Callable[..., Any] | None = None,
     roles: Mapping[int, str | tuple[str, ...]] | None = None,
-    gate_axis: int | None = None,
+    gate_axis: int | Sequence[int | None] | None = None,
     gate_names: Sequence[str] = GATE_NAMES,
-    time_axis: int | None = None,
+    time_axis: int | Sequence[int | None] | None = None,
 ) -> tuple[bool, str]:
     """Call ``fn(*args)`` for each ``(args, expected)`` and name what is wrong.
 
     Parameters
     ----------
     cases : sequence of (args, expected)
-        ``expected`` is an array or a tuple of arrays (``names`` labels them).
+        ``expected`` is an array, a tuple of arrays or a nested tuple (``output, (h, c)``);
+        ``names`` labels the outputs in flattened order.
     mistakes : sequence of Mistake
         The exercise's own known mistakes, each with the function that makes it.
     reference, roles : optional
@@ -665,7 +703,7 @@ def compare_function(
         ``("gates", "bias")``): the shared detectors then recognise a gate order, a
         missing or doubled bias, an ignored or swapped state (see the module docstring).
     gate_axis, gate_names, time_axis
-        As in :func:`compare_array`, applied to each output.
+        As in :func:`compare_array`: one axis for every output, or one per output.
     """
     if not callable(fn):
         return False, f"Expected a function, got {type(fn).__name__}."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import WrongAnswer, register
-from .compare import compare_function, compare_number
+from ._core import NotAttempted, ReturnedNone, WrongAnswer, register
+from .compare import Mistake, as_number, call_answer, compare_function, compare_number
 
 
 # ------------------------------------------------------------------ faq/basics
@@ -15,19 +15,29 @@ def _lstm_params(I: int = 10, H: int = 20) -> int:
     return parameter_count(LSTM(I, H, seed=0))
 
 
+_BASICS1_MISTAKES = [
+    (_lstm_params() - 4 * 20, "That counts one bias vector; PyTorch keeps two, b_ih and "
+                              "b_hh, each of 4H = 80."),
+    (20 * 10 + 20 * 20 + 2 * 20, "That is one gate block; an LSTM has four (i, f, g, o), "
+                                 "each with its own weights and biases."),
+    (4 * (20 * 10 + 20 * 20), "That leaves out the biases: b_ih and b_hh add 2 × 4H = 160."),
+    (4 * (20 * 10 + 2 * 20), "That leaves out the recurrent weights W_hh, (4H, H) = "
+                             "(80, 20)."),
+]
+
 register(
     "faq-basics-1",
     title="Parameters of an LSTM layer with I = 10 inputs and H = 20 units",
     page="faq/basics",
     kind="number",
-    checker=lambda a: compare_number(
-        a, _lstm_params(), hint="Four gate blocks, each with W_ih (H, I), W_hh (H, H) and "
-        "two biases in PyTorch's convention."
-    ),
+    checker=lambda a: compare_number(a, _lstm_params(), mistakes=_BASICS1_MISTAKES),
     reference=_lstm_params,
     wrong_answers=lambda: [
-        WrongAnswer(_lstm_params() - 4 * 20, says="too small", label="one bias per gate"),
-        WrongAnswer(20 * 10 + 20 * 20 + 2 * 20, says="a quarter", label="one gate block only"),
+        WrongAnswer(_lstm_params() - 4 * 20, says="one bias vector", label="one bias per gate"),
+        WrongAnswer(20 * 10 + 20 * 20 + 2 * 20, says="one gate block",
+                    label="one gate block only"),
+        WrongAnswer(4 * (20 * 10 + 20 * 20), says="leaves out the biases", label="no biases"),
+        WrongAnswer(4 * (20 * 10 + 2 * 20), says="recurrent weights", label="W_hh forgotten"),
     ],
 )
 
@@ -40,18 +50,27 @@ def _h_n_floats() -> int:
     return int(h_n.numel())
 
 
+_BASICS2_MISTAKES = [
+    (8 * 16, "That is one layer's h; h_n keeps the last step of every layer, shape "
+             "(num_layers, B, H) = (2, 8, 16)."),
+    (8 * 30 * 16, "That is the output sequence, (B, T, H); h_n holds only the final step of "
+                  "each layer."),
+    (2 * 2 * 8 * 16, "That counts h_n and c_n together; h_n alone is (2, 8, 16)."),
+    (2 * 16, "That leaves out the batch: h_n has a row for each of the 8 sequences."),
+]
+
 register(
     "faq-basics-2",
     title="How many numbers h_n holds for torch.nn.LSTM(5, 16, num_layers=2), batch 8, T = 30",
     page="faq/basics",
     kind="number",
-    checker=lambda a: compare_number(
-        a, _h_n_floats(), hint="h_n is (num_layers, B, H): the last step of every layer."
-    ),
+    checker=lambda a: compare_number(a, _h_n_floats(), mistakes=_BASICS2_MISTAKES),
     reference=_h_n_floats,
     wrong_answers=lambda: [
-        WrongAnswer(8 * 16, says="half", label="the last layer only"),
-        WrongAnswer(8 * 30 * 16, says="too large", label="the output sequence instead"),
+        WrongAnswer(8 * 16, says="one layer's h", label="the last layer only"),
+        WrongAnswer(8 * 30 * 16, says="output sequence", label="the output sequence instead"),
+        WrongAnswer(2 * 2 * 8 * 16, says="c_n", label="h_n and c_n"),
+        WrongAnswer(2 * 16, says="leaves out the batch", label="batch forgotten"),
     ],
 )
 
@@ -66,44 +85,68 @@ def _matching_gru_width(I: int = 64, H: int = 64) -> int:
     return next(h for h in range(1, 10 * H) if _gru_params(I, h) >= target)
 
 
+_BASICS3_MISTAKES = [
+    (64, "That is the LSTM's width; at H = 64 a GRU has only 3/4 of the LSTM's parameters "
+         "(three gate blocks instead of four)."),
+    (round(64 * 4 / 3), "That scales the width by 4/3, as if the count grew like H; it grows "
+                        "like H² (W_hh is H × H), so a smaller width suffices."),
+    (_matching_gru_width() - 1, "That rounds down: that GRU has fewer parameters than "
+                                "LSTM(64, 64). Take the smallest H_GRU with at least as many."),
+    (round(64 * (4 / 3) ** 0.5), "That scales the width by √(4/3), as if every parameter grew "
+                                 "like H²; the input weights and biases grow only like H."),
+]
+
 register(
     "faq-basics-3",
     title="The smallest GRU(64, H) with as many parameters as LSTM(64, 64)",
     page="faq/basics",
     kind="number",
-    checker=lambda a: compare_number(
-        a, _matching_gru_width(), hint="A GRU layer has 3·(H·I + H·H + 2·H) parameters, an "
-        "LSTM 4·(…): solve 3H² + 198H ≥ 33,280 and round up."
-    ),
+    checker=lambda a: compare_number(a, _matching_gru_width(), mistakes=_BASICS3_MISTAKES),
     reference=_matching_gru_width,
     wrong_answers=lambda: [
-        WrongAnswer(64, says="too small", label="the same width"),
-        WrongAnswer(round(64 * 4 / 3), says="too large", label="width scaled by 4/3"),
+        WrongAnswer(64, says="lstm's width", label="the same width"),
+        WrongAnswer(round(64 * 4 / 3), says="width by 4/3", label="width scaled by 4/3"),
+        WrongAnswer(_matching_gru_width() - 1, says="rounds down", label="rounded down"),
+        WrongAnswer(round(64 * (4 / 3) ** 0.5), says="√(4/3)", label="width scaled by √(4/3)"),
     ],
 )
 
 
 # ------------------------------------------------------------------ faq/training
+def _sigma(a: float) -> float:
+    return 1 / (1 + np.exp(-a))
+
+
 def _cell_gain(bias: float = 2.0, steps: int = 50) -> float:
     from lstmbook.gradient_flow import cell_path_gain
 
-    f = np.full((steps, 1), 1 / (1 + np.exp(-bias)))
+    f = np.full((steps, 1), _sigma(bias))
     return float(cell_path_gain(f)[steps])
 
+
+_TRAINING1_MISTAKES = [
+    (_sigma(2.0), "That is σ(2), what one step keeps: the gradient is multiplied by f at each "
+                  "of the 50 steps, σ(2)^50."),
+    (0.88**50, "That uses σ(2) rounded to 0.88; raised to the 50th power the rounding error "
+               "grows to 4%. Use σ(2) = 0.880797…"),
+    (_sigma(2.0) ** 49, "That is 49 factors; from c_T back to c_(T−50) the gradient passes 50 "
+                        "forget gates."),
+    (50 * _sigma(2.0), "That multiplies σ(2) by 50; the gain is a product of 50 factors, "
+                       "σ(2)^50, not a sum."),
+]
 
 register(
     "faq-training-1",
     title="Cell-path gain over 50 steps with every forget gate at σ(2)",
     page="faq/training",
     kind="number",
-    checker=lambda a: compare_number(
-        a, _cell_gain(), rtol=1e-3, hint="Along the cell state the gradient is multiplied by "
-        "f_t at every step it goes back."
-    ),
+    checker=lambda a: compare_number(a, _cell_gain(), rtol=1e-3, mistakes=_TRAINING1_MISTAKES),
     reference=_cell_gain,
     wrong_answers=lambda: [
-        WrongAnswer(1 / (1 + np.exp(-2.0)), says="too large", label="one step only"),
-        WrongAnswer(_cell_gain() * 10, says="ten times", label="a slip of a digit"),
+        WrongAnswer(float(_sigma(2.0)), says="one step keeps", label="one step only"),
+        WrongAnswer(0.88**50, says="rounded to 0.88", label="σ(2) rounded"),
+        WrongAnswer(float(_sigma(2.0) ** 49), says="49 factors", label="49 steps"),
+        WrongAnswer(float(50 * _sigma(2.0)), says="not a sum", label="a sum, not a product"),
     ],
 )
 
@@ -119,28 +162,39 @@ def _clip_factor(norm: float = 40.0, max_norm: float = 5.0) -> float:
     return float(p.grad.norm() / norm)
 
 
+_TRAINING2_MISTAKES = [
+    (8.0, "That is norm / max_norm = 40 / 5; clipping multiplies by its inverse, "
+          "max_norm / norm, to shrink the gradient."),
+    (1.0, "Clipping does change this gradient: its norm 40 exceeds max_norm = 5, so it is "
+          "rescaled to norm 5."),
+    (5.0, "That is max_norm, the norm after clipping; the factor is that norm over the old "
+          "one."),
+]
+
 register(
     "faq-training-2",
     title="The factor clip_grad_norm_(max_norm=5) multiplies a gradient of norm 40 by",
     page="faq/training",
     kind="number",
-    checker=lambda a: compare_number(
-        a, _clip_factor(), rtol=1e-3,
-        hint="Clipping rescales the whole gradient so that its norm becomes max_norm."
-    ),
+    checker=lambda a: compare_number(a, _clip_factor(), rtol=1e-3, mistakes=_TRAINING2_MISTAKES),
     reference=_clip_factor,
     wrong_answers=lambda: [
-        WrongAnswer(8.0, says="too large", label="norm / max_norm"),
-        WrongAnswer(1.0, says="too large", label="no change"),
+        WrongAnswer(8.0, says="40 / 5", label="norm / max_norm"),
+        WrongAnswer(1.0, says="exceeds max_norm", label="no change"),
+        WrongAnswer(5.0, says="norm after clipping", label="the new norm"),
     ],
 )
 
 
-def _extrapolation_mse() -> float:
+def _extrapolation_errors() -> np.ndarray:
     from lstmbook.data.faq_tasks import faq_task
 
     _, _, x_te, y_te = faq_task("sine")
-    return float(np.mean((2 * x_te[:, -1, 0] - x_te[:, -2, 0] - y_te[:, 0]) ** 2))
+    return 2 * x_te[:, -1, 0] - x_te[:, -2, 0] - y_te[:, 0]
+
+
+def _extrapolation_mse() -> float:
+    return float(np.mean(_extrapolation_errors() ** 2))
 
 
 def _persistence_mse() -> float:
@@ -150,19 +204,31 @@ def _persistence_mse() -> float:
     return float(np.mean((x_te[:, -1, 0] - y_te[:, 0]) ** 2))
 
 
+def _training3_mistakes() -> list[tuple[float, str]]:
+    e = _extrapolation_errors()
+    return [
+        (_persistence_mse(), "That is persistence's MSE (repeat x_T); the extrapolation "
+                             "predicts 2·x_T − x_(T−1)."),
+        (float(np.mean(np.abs(e))), "That is the mean absolute error; the MSE averages the "
+                                    "squared errors."),
+        (float(np.sqrt(np.mean(e**2))), "That is the root of the MSE (the RMSE); the MSE is "
+                                        "the mean of the squared errors, without the root."),
+    ]
+
+
 register(
     "faq-training-3",
     title="Test MSE of linear extrapolation 2·x_T − x_(T−1) on the sine task",
     page="faq/training",
     kind="number",
-    checker=lambda a: compare_number(
-        a, _extrapolation_mse(), rtol=1e-3,
-        hint="Predict y = 2·x[:, -1] − x[:, -2] on the held-out split of faq_task('sine')."
-    ),
+    checker=lambda a: compare_number(a, _extrapolation_mse(), rtol=1e-3,
+                                     mistakes=_training3_mistakes()),
     reference=_extrapolation_mse,
     wrong_answers=lambda: [
-        WrongAnswer(_persistence_mse(), says="too small", label="persistence instead"),
-        WrongAnswer(_extrapolation_mse() / 2, says="half", label="a forgotten square"),
+        WrongAnswer(_persistence_mse(), says="persistence's mse", label="persistence instead"),
+        WrongAnswer(float(np.mean(np.abs(_extrapolation_errors()))), says="absolute error",
+                    label="mean absolute error"),
+        WrongAnswer(float(np.sqrt(_extrapolation_mse())), says="rmse", label="root of the MSE"),
     ],
 )
 
@@ -194,28 +260,110 @@ def _ffill_backward(x: np.ndarray) -> np.ndarray:
     return impute_forward_fill(x[:, ::-1])[:, ::-1]
 
 
+def _ffill_across_sequences(x: np.ndarray) -> np.ndarray:
+    """Forward fill with the sequences laid end to end: a sequence's first holes take the
+    last value of the sequence before it."""
+    from lstmbook.imputation import impute_forward_fill
+
+    N, T, F = x.shape
+    flat = np.asarray(x).reshape(1, N * T, F)
+    return impute_forward_fill(flat).reshape(N, T, F)
+
+
+def _ffill_leading_nan(x: np.ndarray) -> np.ndarray:
+    from lstmbook.imputation import impute_forward_fill
+
+    return impute_forward_fill(x, initial=np.nan)
+
+
+_FFILL_MISTAKES = [
+    Mistake(_ffill_zero_only, "That puts 0 in every hole; a hole takes the last observed value "
+                              "of its sequence and feature (0 only before any was observed)."),
+    Mistake(_ffill_backward, "That fills from the future: each hole takes the next observed "
+                             "value. Walk forward in time and carry the last one."),
+    Mistake(_ffill_across_sequences, "That carries values from one sequence into the next: "
+                                     "the holes at the start of a sequence must become 0, "
+                                     "not the previous sequence's last value."),
+]
+
+_LEADING_NAN = ("Your result keeps NaN where nothing was observed yet (at the start of a "
+                "sequence); those holes must become 0.")
+
+
+def _check_ffill(fn):
+    cases = _ffill_cases()
+    ok, msg = compare_function(fn, cases, mistakes=_FFILL_MISTAKES)
+    if ok or "NaN" not in msg:
+        return ok, msg
+    # An explicit branch: NaN in the answer defeats the array comparisons of the mistakes.
+    for (x,), expected in cases:
+        try:
+            got = np.asarray(call_answer(fn, x), dtype=float)
+        except (NotImplementedError, NotAttempted, ReturnedNone):
+            raise
+        except Exception:
+            return ok, msg
+        if np.allclose(got, expected):
+            continue
+        lead = _ffill_leading_nan(x)
+        if got.shape == lead.shape and np.allclose(got, lead, equal_nan=True):
+            return False, _LEADING_NAN
+        return ok, msg
+    return ok, msg
+
+
 register(
     "faq-data-1",
     title="Forward fill: replace each NaN by the last observed value (0 before any)",
     page="faq/data",
     kind="function",
-    checker=lambda fn: compare_function(
-        fn, _ffill_cases(), hint="Walk forward in time per sequence and feature."
-    ),
+    checker=_check_ffill,
     reference=lambda: _ffill_reference,
     wrong_answers=lambda: [
-        WrongAnswer(_ffill_zero_only, says="test case 1", label="zeros instead of the last value"),
-        WrongAnswer(_ffill_backward, says="test case 1", label="filled from the future"),
+        WrongAnswer(_ffill_zero_only, says="0 in every hole", label="zeros instead of the last "
+                    "value"),
+        WrongAnswer(_ffill_backward, says="from the future", label="filled from the future"),
+        WrongAnswer(_ffill_across_sequences, says="into the next",
+                    label="carried across sequences"),
+        WrongAnswer(_ffill_leading_nan, says="nothing was observed yet",
+                    label="leading holes left NaN"),
     ],
 )
 
 
-def _outside_three() -> float:
+def _outside_three(split: int = 0) -> float:
     from lstmbook.data.faq_tasks import spiky_sine
     from lstmbook.scaling import fit_robust
 
-    x = spiky_sine()[0]
-    return float(np.mean(np.abs(fit_robust(x).transform(x)) > 3))
+    data = spiky_sine()
+    scaler = fit_robust(data[0])
+    return float(np.mean(np.abs(scaler.transform(data[split])) > 3))
+
+
+def _data2_mistakes() -> list[tuple[float, str]]:
+    return [
+        (0.0027, "That is the Gaussian tail beyond 3σ (0.27%); these inputs are a sine plus "
+                 "rare spikes, not Gaussian."),
+        (0.0, "Something does lie outside: the spikes of ±30, divided by the interquartile "
+              "range, land far beyond ±3."),
+        (_outside_three(2), "That is the test split; the question asks about the training "
+                            "inputs, spiky_sine()[0]."),
+    ]
+
+
+def _check_outside_three(answer):
+    from lstmbook.data.faq_tasks import SPIKE_RATE
+
+    try:
+        typed_rate = as_number(answer) in (SPIKE_RATE, 100 * SPIKE_RATE)
+    except TypeError:
+        typed_rate = False
+    if typed_rate:  # before the "right to 1 significant figure" that 0.02 would get
+        return False, (f"That is SPIKE_RATE = {SPIKE_RATE}, the chance that a value spikes; "
+                       "count the scaled training inputs outside ±3 for the share that did "
+                       "(give 3 figures).")
+    return compare_number(answer, _outside_three(), rtol=1e-3, percent=True,
+                          mistakes=_data2_mistakes())
 
 
 register(
@@ -223,14 +371,13 @@ register(
     title="Fraction of the robustly scaled spiky sine inputs outside ±3",
     page="faq/data",
     kind="number",
-    checker=lambda a: compare_number(
-        a, _outside_three(), rtol=1e-3,
-        hint="fit_robust on the training inputs of spiky_sine(), transform them, count |z| > 3."
-    ),
+    checker=_check_outside_three,
     reference=_outside_three,
     wrong_answers=lambda: [
-        WrongAnswer(0.0027, says="too small", label="the Gaussian tail beyond 3σ"),
-        WrongAnswer(0.0, says="too small", label="spikes forgotten: nothing outside"),
+        WrongAnswer(0.0027, says="gaussian tail", label="the Gaussian tail beyond 3σ"),
+        WrongAnswer(0.0, says="spikes of ±30", label="spikes forgotten: nothing outside"),
+        WrongAnswer(_outside_three(2), says="test split", label="the test inputs"),
+        WrongAnswer(0.02, says="spike_rate", label="the spike rate"),
     ],
 )
 
@@ -244,18 +391,31 @@ def _embedding_saving(V: int = 20000, E: int = 64, H: int = 128) -> int:
     return int(count - sum(p.numel() for m in embedded for p in m.parameters()))
 
 
+def _data3_mistakes() -> list[tuple[float, str]]:
+    saving = _embedding_saving()
+    return [
+        (4 * 128 * 20000 - 4 * 128 * 64, "That leaves out the embedding table's own "
+                                         "20000 × 64 = 1,280,000 parameters."),
+        (-saving, "That is the other way round: the one-hot LSTM is the larger model, so the "
+                  "saving is positive."),
+        (4 * 128 * (20000 + 128 + 2), "That is the size of LSTM(20000, 128) by itself; "
+                                      "subtract what Embedding(20000, 64) + LSTM(64, 128) "
+                                      "cost."),
+    ]
+
+
 register(
     "faq-data-3",
     title="Parameters saved by an embedding of width 64 before an LSTM(·, 128) on 20000 symbols",
     page="faq/data",
     kind="number",
-    checker=lambda a: compare_number(
-        a, _embedding_saving(), hint="Count nn.LSTM(20000, 128) against nn.Embedding(20000, 64) "
-        "plus nn.LSTM(64, 128)."
-    ),
+    checker=lambda a: compare_number(a, _embedding_saving(), mistakes=_data3_mistakes()),
     reference=_embedding_saving,
     wrong_answers=lambda: [
-        WrongAnswer(4 * 128 * 20000 - 4 * 128 * 64, says="too large", label="embedding forgotten"),
-        WrongAnswer(-_embedding_saving(), says="sign", label="the wrong way round"),
+        WrongAnswer(4 * 128 * 20000 - 4 * 128 * 64, says="embedding table",
+                    label="embedding forgotten"),
+        WrongAnswer(-_embedding_saving(), says="other way round", label="the wrong way round"),
+        WrongAnswer(4 * 128 * (20000 + 128 + 2), says="by itself",
+                    label="the one-hot LSTM's size"),
     ],
 )
