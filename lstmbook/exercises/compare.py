@@ -165,10 +165,10 @@ def significant_figures(answer: Any) -> int | None:
 
 def _rounded_match(value: float, target: float, figures: int) -> bool:
     """Is ``value`` the ``target`` rounded to ``figures`` significant figures (within half a
-    unit of its last digit)?"""
+    unit of the last of those figures of ``target``)?"""
     if value == 0 or target == 0:
         return False
-    last_digit = 10.0 ** (math.floor(math.log10(abs(value))) - figures + 1)
+    last_digit = 10.0 ** (math.floor(math.log10(abs(target))) - figures + 1)
     return abs(value - target) <= 0.5 * last_digit * (1 + 1e-9) + 1e-12 * abs(target)
 
 
@@ -242,15 +242,19 @@ def compare_number(
             return True, f"Correct: {_shown(value, answer)}{unit}."
         if m.short:
             short = m
-    for wrong, message in mistakes:
+    for wrong, message in mistakes:  # recognised when typed to 2 figures or more
         for target, _ in [(float(wrong), "")] + ([(100 * float(wrong), "")] if percent else []):
-            if _match(answer, value, target, max(rtol, 1e-9), atol, False).passed:
+            m = _match(answer, value, target, max(rtol, 1e-9), atol, False)
+            if m.passed or (m.short and m.figures >= 2):
                 return False, message
     if short is not None:
-        return False, (
-            f"{_shown(value, answer)} is right to {short.figures} significant "
-            f"figure{'s' if short.figures > 1 else ''}: give at least 3."
-        )
+        text = (f"{_shown(value, answer)} is right to {short.figures} significant "
+                f"figure{'s' if short.figures > 1 else ''}: give at least 3.")
+        three = f"{expected:#.3g}"
+        if not isinstance(answer, str) and float(three) == value:
+            text += (f" (A float drops trailing zeros: to give {three}, type it as a "
+                     f'string, "{three}".)')
+        return False, text
     if expected != 0 and value != 0:
         for target, unit in targets:
             factor = _factor_message(value / target, rtol)
@@ -260,6 +264,9 @@ def compare_number(
     if expected == 0:
         return False, f"{_shown(value, answer)} is {direction}: expected 0."
     rel = abs(value - expected) / abs(expected)
+    if rel >= 10:
+        return False, (f"{_shown(value, answer)} is {direction}: about "
+                       f"{_fmt(float(f'{abs(value / expected):.2g}'))} times the answer.")
     return False, f"{_shown(value, answer)} is {direction} by {_percent(rel)}."
 
 
@@ -726,5 +733,6 @@ def compare_function(
             gate_axis=gate_axis, gate_names=gate_names, time_axis=time_axis)
         if not ok:
             return False, (f"Test case {k + 1}: {msg}" if len(cases) > 1 else msg)
-    return True, f"Correct on all {len(cases)} test cases."
+    return True, ("Correct on the test case." if len(cases) == 1
+                  else f"Correct on all {len(cases)} test cases.")
 
