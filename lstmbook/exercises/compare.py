@@ -242,11 +242,14 @@ def compare_number(
             return True, f"Correct: {_shown(value, answer)}{unit}."
         if m.short:
             short = m
-    for wrong, message in mistakes:  # recognised when typed to 2 figures or more
+    short_mistake = None
+    for wrong, message in mistakes:
         for target, _ in [(float(wrong), "")] + ([(100 * float(wrong), "")] if percent else []):
             m = _match(answer, value, target, max(rtol, 1e-9), atol, False)
-            if m.passed or (m.short and m.figures >= 2):
+            if m.passed:
                 return False, message
+            if m.short and m.figures >= 2 and short_mistake is None:
+                short_mistake = message  # the mistake typed to 2 figures
     if short is not None:
         text = (f"{_shown(value, answer)} is right to {short.figures} significant "
                 f"figure{'s' if short.figures > 1 else ''}: give at least 3.")
@@ -255,6 +258,8 @@ def compare_number(
             text += (f" (A float drops trailing zeros: to give {three}, type it as a "
                      f'string, "{three}".)')
         return False, text
+    if short_mistake is not None:  # and not also the right answer to 2 figures
+        return False, short_mistake
     if expected != 0 and value != 0:
         for target, unit in targets:
             factor = _factor_message(value / target, rtol)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import WrongAnswer, register
-from .compare import compare_choice, compare_function, compare_number
+from .compare import Mistake, compare_choice, compare_function, compare_number
 
 PAGE = "applications/evaluation"
 
@@ -34,19 +34,16 @@ def _seasonal_naive_mase(block: str = "val", scale_m: int = 1, scaled: bool = Tr
 
 
 def _check_mase(answer):
-    for wrong, why in (
+    return compare_number(answer, _seasonal_naive_mase(), rtol=1e-4, mistakes=[
         (_seasonal_naive_mase("test"), "That is the test block's value from the table; score "
          "the origins of the validation block (split.val)."),
         (_seasonal_naive_mase(scaled=False), "This is the MAE in ppm: divide it by the "
-         "training series' mean absolute one-step change (naive_scale)."),
+         "training series' mean absolute one-step change (the persistence error)."),
+        (1 / _seasonal_naive_mase(), "Your ratio is upside down: MASE is the forecast's "
+         "MAE divided by the persistence error of the training block, not the other way."),
         (_seasonal_naive_mase(scale_m=12), "You scaled by the seasonal (m=12) naive error; "
          "the book's MASE divides by the persistence (m=1) error on the training block."),
-    ):
-        if isinstance(answer, float | int | np.floating) and np.isclose(answer, wrong, rtol=1e-4):
-            return False, why
-    return compare_number(answer, _seasonal_naive_mase(), rtol=1e-4,
-                          hint="Use walk_forward with SeasonalNaive(1, 12) over the "
-                               "validation block.")
+    ])
 
 
 register(
@@ -61,6 +58,7 @@ register(
         WrongAnswer(_seasonal_naive_mase(scaled=False), says="ppm", label="MAE, not scaled"),
         WrongAnswer(_seasonal_naive_mase(scale_m=12), says="m=12", label="seasonal scale"),
         WrongAnswer(2 * _seasonal_naive_mase(), says="twice", label="doubled"),
+        WrongAnswer(1 / _seasonal_naive_mase(), says="upside down", label="inverted ratio"),
     ],
 )
 
@@ -83,20 +81,45 @@ def _drift_off_by_one(history, horizon):
     return h[-1] + (h[-1] - h[0]) / len(h) * np.arange(1, horizon + 1)
 
 
+def _drift_from_zero(history, horizon):
+    h = np.asarray(history, dtype=float)
+    return h[-1] + (h[-1] - h[0]) / (len(h) - 1) * np.arange(horizon)
+
+
+def _drift_last_step(history, horizon):
+    h = np.asarray(history, dtype=float)
+    return h[-1] + (h[-1] - h[-2]) * np.arange(1, horizon + 1)
+
+
+def _persistence(history, horizon):
+    return np.full(horizon, np.asarray(history, dtype=float)[-1])
+
+
+_DRIFT_MISTAKES = [
+    Mistake(_persistence, "Your forecast repeats the last value: that is persistence. Drift "
+            "adds a slope, (y_t - y_1) / (t - 1), per step ahead."),
+    Mistake(_drift_off_by_one, "Your slope divides by n, the number of values; the line from "
+            "the first to the last value rises over n - 1 steps."),
+    Mistake(_drift_from_zero, "Your first forecast is y_t itself: the forecast h steps ahead "
+            "adds h slopes, for h = 1, …, horizon (np.arange(1, horizon + 1))."),
+    Mistake(_drift_last_step, "Your slope is the last change y_t - y_(t-1); drift takes the "
+            "average change, the line from the first observation to the last."),
+]
+
 register(
     "evaluation-2",
     title="The drift forecast, a baseline for trending series",
     page=PAGE,
     kind="function",
-    checker=lambda fn: compare_function(
-        fn, _drift_cases(),
-        hint="The slope is (y_last - y_first) / (n - 1), and step h adds h slopes.",
-    ),
+    checker=lambda fn: compare_function(fn, _drift_cases(), names=("forecast",),
+                                        mistakes=_DRIFT_MISTAKES, reference=_drift,
+                                        time_axis=0),
     reference=lambda: _drift,
     wrong_answers=lambda: [
-        WrongAnswer(lambda h, k: np.full(k, np.asarray(h)[-1]), says="slope",
-                    label="persistence, no drift"),
+        WrongAnswer(_persistence, says="persistence", label="persistence, no drift"),
         WrongAnswer(_drift_off_by_one, says="n - 1", label="divides by n"),
+        WrongAnswer(_drift_from_zero, says="y_t itself", label="steps 0 … horizon - 1"),
+        WrongAnswer(_drift_last_step, says="last change", label="slope of the last step"),
     ],
 )
 
@@ -119,27 +142,44 @@ register(
     wrong_answers=lambda: [
         WrongAnswer("LSTM", says="next change", label="the network"),
         WrongAnswer("mean of the last 20 values", says="revert", label="moving average"),
+        WrongAnswer("linear trend of the last 20", says="do not continue", label="trend"),
     ],
 )
 
 
-def _coverage_80() -> float:
+def _persistence_interval(residual_block: str = "val", level: float = 0.8,
+                          flip: bool = False) -> float:
+    """Test coverage of the persistence interval made from one block's residuals."""
     from lstmbook.baselines.forecast import Persistence
     from lstmbook.evaluation import coverage, residual_interval, walk_forward
 
     y, sp = _co2_split()
     yv, pv = walk_forward(y, Persistence(1), np.arange(sp.val.start, sp.val.stop))
     yt, pt = walk_forward(y, Persistence(1), np.arange(sp.test.start, sp.test.stop))
-    lo, hi = residual_interval(pt, yv - pv, level=0.8)
+    res = (yv - pv) if residual_block == "val" else (yt - pt)
+    lo, hi = residual_interval(pt, -res if flip else res, level=level)
     return coverage(yt, lo, hi)
+
+
+def _coverage_80() -> float:
+    return _persistence_interval()
 
 
 def _check_coverage(answer):
     ref = _coverage_80()
-    if isinstance(answer, float | int | np.floating) and np.isclose(answer, 100 * ref):
-        return False, "That is a percentage; give the fraction (between 0 and 1)."
-    return compare_number(answer, ref, rtol=1e-9,
-                          hint="Quantiles of the validation residuals, coverage on the test block.")
+    return compare_number(answer, ref, rtol=1e-9, percent=True, mistakes=[
+        (0.8, "0.8 is the nominal level: the share the interval should cover, and what it "
+              "covers on the validation block whose residuals made it. Measure how many test "
+              "values fall inside."),
+        (1 - ref, "That is the share of test values outside the interval; coverage counts "
+                  "those inside."),
+        (_persistence_interval("test"), "You took the quantiles of the test residuals: the "
+         "interval then knows the block it is scored on. Use the validation residuals."),
+        (_persistence_interval(level=0.9), "That is the coverage of the 90 % interval (the "
+         "default of residual_interval); pass level=0.8."),
+        (_persistence_interval(flip=True), "Your residuals have the wrong sign: they are "
+         "y_true - y_pred (yv - pv), so that the interval is y_pred plus their quantiles."),
+    ])
 
 
 register(
@@ -150,7 +190,12 @@ register(
     checker=_check_coverage,
     reference=_coverage_80,
     wrong_answers=lambda: [
-        WrongAnswer(100 * _coverage_80(), says="percentage", label="in percent"),
-        WrongAnswer(0.8, says="validation residuals", label="the nominal level"),
+        WrongAnswer(0.8, says="nominal", label="the nominal level"),
+        WrongAnswer(1 - _coverage_80(), says="outside", label="the share outside"),
+        WrongAnswer(_persistence_interval("test"), says="test residuals",
+                    label="quantiles of the test residuals"),
+        WrongAnswer(_persistence_interval(level=0.9), says="level=0.8", label="90 % interval"),
+        WrongAnswer(_persistence_interval(flip=True), says="wrong sign",
+                    label="residuals y_pred - y_true"),
     ],
 )

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._core import WrongAnswer, register
-from .compare import compare_function, compare_number
+from .compare import Mistake, compare_function, compare_number
 
 PAGE = "applications/translation"
 
@@ -21,24 +21,62 @@ def _numeral() -> str:
     return chinese_number(NUMBER_1)
 
 
+#: Traditional and financial (大写) numeral characters -> the simplified everyday form the
+#: corpus uses. Each stands for exactly one simplified character, so an answer written with
+#: them is read unambiguously (and, when right, accepted).
+TRADITIONAL = {
+    "億": "亿", "萬": "万", "兩": "两",
+    "壹": "一", "弌": "一", "贰": "二", "貳": "二", "弍": "二", "叁": "三", "參": "三",
+    "叄": "三", "肆": "四", "伍": "五", "陆": "六", "陸": "六", "柒": "七", "捌": "八",
+    "玖": "九", "拾": "十", "佰": "百", "仟": "千",
+}
+_NUMERALS = "零一二三四五六七八九十百千万亿"
+
+
 def _check_numeral(answer: Any) -> tuple[bool, str]:
     from lstmbook.data.parallel import parse_chinese
 
     if not isinstance(answer, str):
         return False, f"Expected a string of Chinese numerals, got {type(answer).__name__}."
-    answer = answer.strip()
-    if answer == _numeral():
+    answer = "".join(answer.split())
+    right = _numeral()
+    swaps = {ch: TRADITIONAL[ch] for ch in dict.fromkeys(answer) if ch in TRADITIONAL}
+    simplified = "".join(TRADITIONAL.get(ch, ch) for ch in answer)
+    note = ""
+    if swaps:
+        listed = ", ".join(f"{a} → {b}" for a, b in swaps.items())
+        if simplified == right:
+            return True, (f"Correct: {answer} is {NUMBER_1:,} in traditional or financial "
+                          f"(大写) characters ({listed}); the corpus writes the simplified "
+                          f"everyday form {right}.")
+        note = (f" (Read with the simplified everyday characters the exercise asks for, "
+                f"{listed}, your answer is {simplified}.)")
+    if simplified == right:
         return True, f"Correct: {answer}."
-    if "两" in answer:
-        return False, "Formal numerals write 二 (two) where speech says 两; the corpus uses 二."
+    if "两" in simplified:
+        return False, ("Formal numerals write 二 (two) where speech says 两; the corpus uses "
+                       "二." + note)
+    for ch in simplified:
+        if ch in "0123456789０１２３４５６７８９":
+            return False, (f"{ch} is an Arabic digit: write every digit with a Chinese "
+                           f"numeral ({'、'.join(_NUMERALS[:10])}) and the places 十, 百, 千, "
+                           "万, 亿.")
+        if ch == "〇":
+            return False, ("〇 is the zero of digit-by-digit writing (二〇二六年); a numeral "
+                           "with places writes 零.")
+        if ch not in _NUMERALS:
+            return False, (f"{ch!r} is not a Chinese numeral: write the number with "
+                           f"{'、'.join(_NUMERALS)}.")
     try:
-        value = parse_chinese(answer)
-    except ValueError as err:
+        value = parse_chinese(simplified)
+    except ValueError as err:  # pragma: no cover -- every character was checked above
         return False, str(err)
     if value == NUMBER_1:
         return False, ("That reads as the right number, but a 零 is missing or extra: one 零 "
-                       "stands for each run of skipped places between non-zero digits.")
-    return False, f"{answer} is {value:,}, not {NUMBER_1:,}; group the digits by 万 and 亿."
+                       "stands for each run of skipped places between non-zero digits, and "
+                       "a 万 group below 1000 after 亿 starts with 零." + note)
+    return False, (f"{simplified} is {value:,}, not {NUMBER_1:,}; group the digits in fours, "
+                   f"by 万 and 亿: 2 | 0004 | 0007." + note)
 
 
 register(
@@ -49,9 +87,10 @@ register(
     checker=_check_numeral,
     reference=_numeral,
     wrong_answers=lambda: [
-        WrongAnswer("二亿四万七", says="零", label="zeros dropped"),
-        WrongAnswer("两亿零四万零七", says="二", label="colloquial 两"),
-        WrongAnswer("二亿零四千零七", says="万", label="grouped by thousands"),
+        WrongAnswer("二亿四万七", says="skipped places", label="zeros dropped"),
+        WrongAnswer("两亿零四万零七", says="speech says 两", label="colloquial 两"),
+        WrongAnswer("二亿零四千零七", says="in fours", label="grouped by thousands"),
+        WrongAnswer("2亿零4万零7", says="arabic digit", label="Arabic digits"),
     ],
 )
 
@@ -70,19 +109,33 @@ def _hidden() -> int:
     return BOOK_MODELS["attention"][1]["hidden_size"]
 
 
+def _check_attention(answer):
+    H = _hidden()
+    return compare_number(answer, _attention_parameters(), rtol=0, mistakes=[
+        (H**2, f"{H**2:,} = H² counts only W_a of the score; the attentional state "
+               f"tanh(W_c [h; c]) adds W_c (H × 2H) and its bias (H)."),
+        (3 * H**2, f"{3 * H**2:,} = 3H² leaves out the bias of W_c (H = {H} numbers)."),
+        (2 * H**2 + H, f"{2 * H**2 + H:,} = 2H² + H counts W_c and its bias but not the "
+                       f"score's W_a (H × H) of h_tᵀ W_a h_s."),
+        (3 * H**2 + 2 * H, f"{3 * H**2 + 2 * H:,} gives the score a bias too; the score "
+                           "h_tᵀ W_a h_s has none."),
+    ])
+
+
 register(
     "translation-2",
     title="How many parameters does attention add?",
     page=PAGE,
     kind="number",
-    checker=lambda a: compare_number(
-        a, _attention_parameters(), rtol=0,
-        hint="Count W of the score and W_c of tanh(W_c [h; c]) with its bias.",
-    ),
+    checker=_check_attention,
     reference=_attention_parameters,
     wrong_answers=lambda: [
-        WrongAnswer(_hidden() ** 2, says="too small", label="only the score matrix W"),
-        WrongAnswer(3 * _hidden() ** 2, says="too small", label="bias of W_c forgotten"),
+        WrongAnswer(_hidden() ** 2, says="counts only w_a", label="only the score matrix W"),
+        WrongAnswer(3 * _hidden() ** 2, says="leaves out the bias", label="bias of W_c forgotten"),
+        WrongAnswer(2 * _hidden() ** 2 + _hidden(), says="but not the score",
+                    label="W_c only"),
+        WrongAnswer(3 * _hidden() ** 2 + 2 * _hidden(), says="has none",
+                    label="a bias on the score"),
     ],
 )
 
@@ -119,20 +172,49 @@ def _beam_cases() -> list:
     return cases
 
 
+def _no_running_scores(scores, log_probs):
+    return beam_step(np.zeros_like(scores), log_probs)
+
+
+def _increasing(scores, log_probs):
+    new, beam, token = beam_step(scores, log_probs)
+    return new[::-1], beam[::-1], token[::-1]
+
+
+def _worst(scores, log_probs):
+    total = scores[:, None] + log_probs
+    flat = np.argsort(total, axis=None, kind="stable")[: len(scores)]
+    beam, token = np.unravel_index(flat, total.shape)
+    return total[beam, token], beam, token
+
+
+_BEAM_MISTAKES = [
+    Mistake(_no_running_scores, "Your scores leave out the beams' running scores: add "
+            "scores[:, None] to log_probs before choosing, so a candidate's score is the "
+            "log-probability of its whole prefix."),
+    Mistake(_per_beam_best, "You kept each beam's best token. The k best of all k·V "
+            "candidates can include two tokens from the same beam (and none from another)."),
+    Mistake(_increasing, "Your continuations are the right k, in increasing order of score; "
+            "return them best first (decreasing)."),
+    Mistake(_worst, "You took the k lowest totals; beam search keeps the k highest "
+            "log-probabilities (sort by -total, or take the last k of the sort)."),
+]
+
 register(
     "translation-3",
     title="One step of beam search",
     page=PAGE,
     kind="function",
     checker=lambda fn: compare_function(
-        fn, _beam_cases(), names=("scores", "beam", "token"),
-        hint="Add each beam's running score to its log-probabilities, then take the k best "
-             "of all k·V candidates.",
+        fn, _beam_cases(), names=("scores", "beam", "token"), mistakes=_BEAM_MISTAKES,
     ),
     reference=lambda: beam_step,
     wrong_answers=lambda: [
-        WrongAnswer(lambda s, lp: beam_step(np.zeros_like(s), lp), says="k·V",
-                    label="running scores not added"),
-        WrongAnswer(_per_beam_best, says="k·V", label="best token per beam"),
+        WrongAnswer(_no_running_scores, says="running scores", label="running scores not added"),
+        WrongAnswer(_per_beam_best, says="same beam", label="best token per beam"),
+        WrongAnswer(_increasing, says="increasing order", label="worst of the k first"),
+        WrongAnswer(_worst, says="k lowest", label="argsort without the minus"),
+        WrongAnswer(lambda s, lp: beam_step(s, lp)[::-1], says="swapped",
+                    label="(token, beam, scores)"),
     ],
 )
