@@ -305,8 +305,72 @@ def test_progress_shows_the_page_of_the_last_check_and_ignores_solutions():
     check("gates-1", solution("gates-1"))
     assert progress().passed == 1 and "1 of" in str(progress())
     assert "passed" in progress()._repr_html_()
-    assert len(progress("book").rows) == len(EXERCISES)
+    whole = progress(book=True)
+    assert len(whole.rows) == len(EXERCISES) and "gates/index: 1 of 3" in str(whole)
     with pytest.raises(ValueError, match="gates/index"):
         progress("gates/indx")
     assert ex.page == "gates/index"
     _RESULTS.clear()
+
+
+def test_the_registry_follows_the_books_order():
+    from test_project_files import toc_files
+
+    from lstmbook.exercises import PAGE_ORDER
+
+    toc = [entry.removeprefix("book/") for entry in toc_files()]
+    pages_in_toc = [page for page in toc if page in PAGE_ORDER]
+    assert list(PAGE_ORDER) == pages_in_toc
+    assert {ex.page for ex in EXERCISES.values()} == set(PAGE_ORDER)
+    seen = list(dict.fromkeys(ex.page for ex in EXERCISES.values()))
+    assert seen == list(PAGE_ORDER)
+
+
+def test_a_count_is_exact_but_a_large_one_may_be_typed_rounded():
+    assert not compare_number(8927233, 8927232.0)[0]
+    assert "off by +1" in compare_number(8927233, 8927232.0)[1]
+    ok, msg = compare_number(1.485e4, 14848.0)
+    assert not ok and "give all 5 digits" in msg
+    assert compare_number("3.93e7", 39321600.0)[0]
+    assert compare_number(2.0, 2.0)[0] and "twice" in compare_number(2.0, 1.0)[1]
+
+
+def test_a_decimal_comma_and_thousands_separators_are_read():
+    assert compare_number("1,58e-7", 1.576e-7)[0]
+    assert compare_number("0,607", 0.60653)[0]
+    assert compare_number("12,352", 12352.0)[0]
+
+
+def test_far_off_answers_are_described_without_a_meaningless_percentage():
+    assert "far too small" in compare_number(0, 1.5e-7)[1]
+    assert "times the answer" in compare_number(5000.0, 0.3)[1]
+    assert "sign flipped" in compare_number(-3.0, 3.0)[1]
+
+
+def test_arrays_typed_to_three_figures_pass_and_float32_is_named():
+    from lstmbook.exercises.compare import compare_array
+
+    e = np.array([0.473423, 0.22362, 0.19732, 0.1056])
+    assert compare_array([0.473, 0.224, 0.197, 0.106], e, rtol=1e-6)[0]
+    assert compare_array(["0.4734", "0.2236", "0.1973", "0.1056"], e, rtol=1e-6)[0]
+    ok, msg = compare_array([0.47, 0.22, 0.2, 0.11], e)
+    assert not ok and "give at least 3" in msg
+    ok, msg = compare_array(e.astype(np.float32), e, rtol=1e-9)
+    assert not ok and "float32" in msg
+    W = np.arange(12.0).reshape(3, 4) + 0.5
+    ok, msg = compare_array(W.reshape(4, 3), W.T)
+    assert not ok and "reshaped instead of transposed" in msg
+    ok, msg = compare_array(np.zeros((5, 2)), np.ones((6, 2)), time_axis=0)
+    assert not ok and "one step too few" in msg.lower()
+
+
+def test_a_choice_ignores_case_quotes_and_a_plural_s():
+    from lstmbook.exercises.compare import compare_choice
+
+    for typed in ("gradient", " Gradients ", "'gradients'"):
+        assert compare_choice(typed, "gradients", ("gradients", "losses"))[0], typed
+
+
+def test_one_array_expected_but_a_tuple_returned_is_said_so():
+    ok, msg = compare_function(lambda x: (x, x), [((np.ones(3),), np.ones(3))], names=("h",))
+    assert not ok and "returned a tuple of 2; expected one array (h)" in msg

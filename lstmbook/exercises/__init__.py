@@ -52,6 +52,7 @@ __all__ = [
     "register",
     "solution",
     "for_page",
+    "PAGE_ORDER",
 ]
 
 
@@ -60,10 +61,29 @@ def for_page(page: str) -> list[Exercise]:
     return [ex for ex in EXERCISES.values() if ex.page == page]
 
 
+#: The pages that have exercises, in the book's order (a test checks it against _toc.yml).
+PAGE_ORDER = (
+    "background/index", "gates/index",
+    "equations/index", "equations/notation", "equations/bptt", "equations/variants",
+    "equations/sources",
+    "code/numpy", "code/pytorch", "code/gpu", "code/speed", "code/keras",
+    "applications/evaluation", "applications/forecasting", "applications/language_model",
+    "applications/padding", "applications/digits", "applications/translation",
+    "faq/basics", "faq/training", "faq/data",
+    "challenges/cost", "challenges/compression", "challenges/distillation",
+    "challenges/interpretation", "challenges/distributed", "challenges/transformers",
+)
+
+
 def _import_chapter_modules() -> None:
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_") and info.name != "compare":
             importlib.import_module(f"{__name__}.{info.name}")
+    # the registry in the book's order: page by page, and within a page as registered
+    rank = {page: k for k, page in enumerate(PAGE_ORDER)}
+    ordered = sorted(EXERCISES.items(), key=lambda item: rank.get(item[1].page, len(rank)))
+    EXERCISES.clear()
+    EXERCISES.update(ordered)
 
 
 _import_chapter_modules()

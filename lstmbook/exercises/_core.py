@@ -236,10 +236,20 @@ class Progress:
     def passed(self) -> int:
         return sum(r[4] == "passed" for r in self.rows)
 
+    def _pages(self) -> list[tuple[str, list[tuple[str, str, str, str, str]]]]:
+        groups: dict[str, list] = {}
+        for row in self.rows:
+            groups.setdefault(row[0], []).append(row)
+        return list(groups.items())
+
     def __str__(self) -> str:
         marks = {"passed": "✓", "not yet": "✗", "not attempted yet": "…"}
         lines = [f"Exercises of {self.scope}: {self.passed} of {len(self.rows)} passed"]
-        lines += [f"  {marks[r[4]]} {r[1]:<18} {r[2]:<8} {r[3]}" for r in self.rows]
+        for page, rows in self._pages():
+            if len(self._pages()) > 1:
+                done = sum(r[4] == "passed" for r in rows)
+                lines.append(f"{page}: {done} of {len(rows)}")
+            lines += [f"  {marks[r[4]]} {r[1]:<18} {r[2]:<8} {r[3]}" for r in rows]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -247,40 +257,51 @@ class Progress:
 
     def _repr_html_(self) -> str:
         colour = {"passed": "#1b7f3b", "not yet": "#b3261e", "not attempted yet": "#6b6b6b"}
-        body = "".join(
-            f"<tr><td><code>{html.escape(i)}</code></td><td>{html.escape(k)}</td>"
-            f"<td>{html.escape(t)}</td><td style=\"color:{colour[s]}\">{s}</td></tr>"
-            for _, i, k, t, s in self.rows
-        )
+        body = ""
+        for page, rows in self._pages():
+            if len(self._pages()) > 1:
+                done = sum(r[4] == "passed" for r in rows)
+                body += (f'<tr><th colspan="4" style="text-align:left">{html.escape(page)}: '
+                         f"{done} of {len(rows)}</th></tr>")
+            body += "".join(
+                f'<tr><td style="white-space:nowrap"><code>{html.escape(i)}</code></td>'
+                f"<td>{html.escape(k)}</td><td>{html.escape(t)}</td>"
+                f'<td style="color:{colour[s]};white-space:nowrap">{s}</td></tr>'
+                for _, i, k, t, s in rows
+            )
         return (f"<p><strong>Exercises of {html.escape(self.scope)}: {self.passed} of "
                 f"{len(self.rows)} passed</strong></p><table><thead><tr><th>exercise</th>"
                 f"<th>kind</th><th>title</th><th>status</th></tr></thead><tbody>{body}"
                 "</tbody></table>")
 
 
-def progress(page: str | None = None) -> Progress:
+def progress(page: str | None = None, *, book: bool = False) -> Progress:
     """Which exercises have passed in this kernel.
 
     Parameters
     ----------
     page : str, optional
-        A page (``"gates/index"``), or ``"book"`` for every exercise. By default the page
-        of the exercise checked last (the whole book before any check).
+        A page (``"gates/index"``). By default the page of the exercise checked last.
+    book : bool
+        Every exercise of the book instead, page by page (also before any check).
     """
-    if page is None:
-        page = _LAST_PAGE[0] if _LAST_PAGE else "book"
-    pages = {ex.page for ex in EXERCISES.values()}
-    if page != "book" and page not in pages:
-        near = difflib.get_close_matches(str(page), sorted(pages), n=3)
+    if page is None and not book:
+        if not _LAST_PAGE:
+            book = True
+        else:
+            page = _LAST_PAGE[0]
+    pages = list(dict.fromkeys(ex.page for ex in EXERCISES.values()))
+    if not book and page not in pages:
+        near = difflib.get_close_matches(str(page), pages, n=3)
         hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
-        raise ValueError(f"no page {page!r} has exercises{hint} (or pass 'book')")
+        raise ValueError(f"no page {page!r} has exercises{hint} (or pass book=True)")
     rows = []
     for ex in EXERCISES.values():
-        if page == "book" or ex.page == page:
+        if book or ex.page == page:
             fb = _RESULTS.get(ex.id)
             status = fb.verdict if fb is not None else "not attempted yet"
             rows.append((ex.page, ex.id, ex.kind, ex.title, status))
-    return Progress(tuple(rows), "the book" if page == "book" else f"page {page}")
+    return Progress(tuple(rows), "all pages" if book else f"page {page}")
 
 
 def solution(exercise_id: str) -> Any:

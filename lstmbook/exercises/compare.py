@@ -66,7 +66,7 @@ GATE_NAMES = ("i", "f", "g", "o")
 
 #: Constant factors worth naming when an answer is off by one of them.
 _NAMED_FACTORS = {
-    -1.0: "the sign is flipped",
+    -1.0: "the expected value with its sign flipped",
     2.0: "twice the expected value",
     0.5: "half the expected value",
     4.0: "four times the expected value",
@@ -100,7 +100,9 @@ def _shown(value: float, answer: Any) -> str:
     if isinstance(answer, str):
         return answer.strip()
     figures = significant_figures(answer)
-    return repr(value) if figures is not None and figures > 4 else _fmt(value)
+    if value.is_integer() or figures is None or figures <= 4:
+        return _fmt(value)
+    return repr(value)
 
 
 def _sentence(text: str) -> str:
@@ -124,7 +126,7 @@ def as_number(answer: Any, what: str = "a number") -> float:
     if isinstance(answer, bool | np.bool_):
         raise TypeError(f"expected {what}, got the bool {answer!r}")
     if isinstance(answer, str):
-        text = answer.strip().replace(",", "").replace("_", "")
+        text = _number_text(answer)
         try:
             return float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
         except ValueError:
@@ -138,7 +140,25 @@ def as_number(answer: Any, what: str = "a number") -> float:
         if value.size != 1:
             raise TypeError(f"expected {what}, got an array of shape {tuple(value.shape)}")
         return float(value.reshape(()))
-    raise TypeError(f"expected {what}, got {type(answer).__name__} {answer!r}")
+    if callable(answer):
+        raise TypeError(f"expected {what}, got a function")
+    shown = repr(answer)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    raise TypeError(f"expected {what}, got {type(answer).__name__} {shown}")
+
+
+_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?%?$")
+
+
+def _number_text(text: str) -> str:
+    """A typed number without spaces, underscores and thousands separators; a single
+    decimal comma (``"1,58e-7"``, ``"0,607"``) read as a decimal point."""
+    text = text.strip().replace("_", "").replace(" ", "")
+    if _THOUSANDS.match(text):
+        return text.replace(",", "")
+    if text.count(",") == 1 and "." not in text:
+        return text.replace(",", ".")
+    return text
 
 
 def significant_figures(answer: Any) -> int | None:
@@ -146,7 +166,7 @@ def significant_figures(answer: Any) -> int | None:
     reproduces the number (``0.607`` -> 3), or in the string they typed (``"0.600"`` -> 3).
     ``None`` for a computed value with the full 15-17 figures of a float."""
     if isinstance(answer, str):
-        text = answer.strip().replace(",", "").replace("_", "").rstrip("%").lower()
+        text = _number_text(answer).rstrip("%").lower()
         mantissa = text.split("e")[0].lstrip("+-")
         digits = mantissa.replace(".", "").lstrip("0")
         if "." not in mantissa:
@@ -164,12 +184,17 @@ def significant_figures(answer: Any) -> int | None:
 
 
 def _rounded_match(value: float, target: float, figures: int) -> bool:
-    """Is ``value`` the ``target`` rounded to ``figures`` significant figures (within half a
-    unit of the last of those figures of ``target``)?"""
+    """Is ``value`` the ``target`` rounded to ``figures`` significant figures? (Or, in the
+    same decade, within half a unit of ``value``'s last figure, whatever the rounding.)"""
     if value == 0 or target == 0:
         return False
-    last_digit = 10.0 ** (math.floor(math.log10(abs(target))) - figures + 1)
-    return abs(value - target) <= 0.5 * last_digit * (1 + 1e-9) + 1e-12 * abs(target)
+    rounded = float(f"{target:.{max(figures, 1) - 1}e}")
+    if abs(rounded - value) <= 1e-9 * abs(value):
+        return True
+    decade = math.floor(math.log10(abs(value)))
+    last_digit = 10.0 ** (decade - figures + 1)
+    return (decade == math.floor(math.log10(abs(target)))
+            and abs(value - target) < 0.5 * last_digit * (1 - 1e-9))
 
 
 @dataclass(frozen=True)
@@ -181,10 +206,18 @@ class _Match:
 
 def _match(answer: Any, value: float, target: float, rtol: float, atol: float,
            whole: bool) -> _Match:
+    """``whole``: ``target`` is a count, right only when exact -- or, from a million up,
+    when typed rounded to 3 figures or more (39,321,600 as 3.93e7)."""
     figures = significant_figures(answer)
-    if abs(value - target) <= atol + rtol * abs(target):
+    if whole:
+        if abs(value - target) <= max(1e-9 * abs(target), 1e-6):
+            return _Match(True, figures)
+        digits = len(str(int(abs(target))))
+        if abs(target) < 1e6 or figures is None or figures >= digits:
+            return _Match(False, figures)
+    elif abs(value - target) <= atol + rtol * abs(target):
         return _Match(True, figures)
-    if figures is None or whole:
+    if figures is None:
         return _Match(False, figures)
     if _rounded_match(value, target, figures):
         return _Match(figures >= 3, figures, short=figures < 3)
@@ -217,7 +250,8 @@ def compare_number(
     rtol, atol : float
         A computed answer passes within ``atol + rtol·|expected|``. A typed answer with
         k >= 3 significant figures also passes when it is ``expected`` rounded to k figures
-        (not for whole numbers below a million, which are counts and must be exact).
+        A whole-number answer from 10 up is a count: it must be exact, except that from a
+        million up it may be typed rounded to 3 or more figures.
     mistakes : sequence of (value, message)
         Known wrong answers; an answer equal to one (by the same rule) gets its message.
     percent : bool
@@ -231,7 +265,8 @@ def compare_number(
     if not math.isfinite(value):
         return False, f"Your answer is {value}; expected a finite number."
     expected = float(expected)
-    whole = expected.is_integer() and abs(expected) < 1e6  # a count below a million is exact
+    # a count (a whole number from 10 up): exact, or rounded to >= 3 figures from 1e6 up
+    whole = expected.is_integer() and abs(expected) >= 10
     targets = [(expected, "")]
     if percent and abs(expected) >= 0.01:
         targets.append((100 * expected, " per cent"))
@@ -245,7 +280,7 @@ def compare_number(
     short_mistake = None
     for wrong, message in mistakes:
         for target, _ in [(float(wrong), "")] + ([(100 * float(wrong), "")] if percent else []):
-            m = _match(answer, value, target, max(rtol, 1e-9), atol, False)
+            m = _match(answer, value, target, min(max(rtol, 1e-9), 1e-6), 0.0, False)
             if m.passed:
                 return False, message
             if m.short and m.figures >= 2 and short_mistake is None:
@@ -260,15 +295,28 @@ def compare_number(
         return False, text
     if short_mistake is not None:  # and not also the right answer to 2 figures
         return False, short_mistake
+    figures = significant_figures(answer)
+    if (whole and abs(expected) < 1e6 and figures is not None
+            and figures < len(str(int(abs(expected))))
+            and _rounded_match(value, expected, figures)):
+        return False, (f"{_fmt(value)} is the count rounded to "
+                       f"{figures} figures: give all {len(str(int(abs(expected))))} digits "
+                       "of the exact count.")
     if expected != 0 and value != 0:
         for target, unit in targets:
             factor = _factor_message(value / target, rtol)
             if factor and not (percent and unit == "" and "hundred" in factor):
                 return False, _sentence(factor) + "."
+    if whole and value.is_integer() and 0 < abs(value - expected) <= 10:
+        return False, (f"{_fmt(value)} is off by {value - expected:+,.0f}: the count must be "
+                       "exact.")
     direction = "too large" if value > expected else "too small"
     if expected == 0:
         return False, f"{_shown(value, answer)} is {direction}: expected 0."
     rel = abs(value - expected) / abs(expected)
+    if value == 0 or (value / expected > 0 and abs(value) < 0.01 * abs(expected)):
+        return False, (f"{_shown(value, answer)} is far too small: less than a hundredth of "
+                       "the answer.")
     if rel >= 10:
         return False, (f"{_shown(value, answer)} is {direction}: about "
                        f"{_fmt(float(f'{abs(value / expected):.2g}'))} times the answer.")
@@ -287,9 +335,29 @@ def _as_array(answer: Any, name: str) -> np.ndarray | str:
         value = np.asarray(value)
     except Exception as err:  # ragged lists and the like
         return f"{_sentence(name)} is not an array: {err}"
+    if value.dtype.kind in "USO" and value.size:  # typed numbers as strings
+        try:
+            value = np.vectorize(lambda t: float(_number_text(str(t))))(value)
+        except (TypeError, ValueError):
+            pass
     if value.dtype.kind not in "biuf":
         return f"{_sentence(name)} has dtype {value.dtype}; expected numbers."
     return value.astype(np.float64)
+
+
+def _pair(a: float, b: float) -> tuple[str, str]:
+    """``a`` and ``b`` with as many significant figures as it takes to tell them apart."""
+    for k in range(4, 17):
+        x, y = f"{a:.{k}g}", f"{b:.{k}g}"
+        if x != y:
+            return x, y
+    return repr(a), repr(b)
+
+
+def _typed_figures(value: np.ndarray) -> np.ndarray:
+    """Per element, the significant figures it was typed with (0 for a computed value)."""
+    return np.array([significant_figures(float(v)) or 0 for v in value.ravel()]).reshape(
+        value.shape)
 
 
 def _close(a: np.ndarray, b: Any, rtol: float, atol: float) -> bool:
@@ -376,12 +444,36 @@ def compare_array(
     if value.shape == expected.shape and np.all(np.isfinite(value)) and np.allclose(
             value, expected, rtol=rtol, atol=atol):
         return True, f"Correct: all {value.size} elements match to rtol={rtol:g}."
+    typed = None
+    if value.shape == expected.shape and value.size and np.all(np.isfinite(value)):
+        figures = _typed_figures(value)
+        if figures.all():  # every element typed by hand: judge each at its own figures
+            close = np.isclose(value, expected, rtol=rtol, atol=atol)
+            rounded = np.array([_rounded_match(v, e, int(k)) for v, e, k in zip(
+                value.ravel(), expected.ravel(), figures.ravel(), strict=True)]).reshape(
+                value.shape)
+            if np.all(close | (rounded & (figures >= 3))):
+                return True, (f"Correct: all {value.size} elements match to the figures you "
+                              "gave.")
+            if np.all(close | rounded):
+                typed = int(figures[~close].min())
     for wrong, message in mistakes:
         if _close(value, wrong, rtol, atol):
             return False, message
     Name = _sentence(name) if " " in name else name  # "Your array", but "c_T" stays
+    if typed is not None:
+        return False, (f"{Name} is right to {typed} significant figure"
+                       f"{'s' if typed > 1 else ''}: give at least 3 for every element.")
     if value.shape != expected.shape:
         msg = f"{Name} has shape {value.shape}; expected {expected.shape}."
+        if (time_axis is not None and value.ndim == expected.ndim
+                and all(a == b for k, (a, b) in enumerate(
+                    zip(value.shape, expected.shape, strict=True)) if k != time_axis % value.ndim)):
+            extra = value.shape[time_axis] - expected.shape[time_axis]
+            if abs(extra) == 1:
+                return False, msg + (" One step too few in time: does a loop stop early "
+                                     "(range(T - 1))?" if extra < 0 else
+                                     " One step too many in time: is the initial state in it?")
         if value.ndim == 2 and value.T.shape == expected.shape:
             if np.allclose(value.T, expected, rtol=rtol, atol=atol):
                 msg += " It is the transpose of the right answer."
@@ -401,6 +493,14 @@ def compare_array(
     if value.ndim == 2 and value.shape[0] == value.shape[1] and np.allclose(
             value.T, expected, rtol=rtol, atol=atol):
         return False, f"{Name} is the transpose of the right answer."
+    if value.ndim == 2 and value.shape[0] != value.shape[1] and np.allclose(
+            value, expected.T.reshape(value.shape), rtol=rtol, atol=atol):
+        return False, (f"{Name} is the right matrix reshaped instead of transposed: reshape "
+                       "keeps the order of the numbers in memory, .T swaps the axes.")
+    if rtol < 1e-4 and np.allclose(value, expected, rtol=1e-4, atol=max(atol, 1e-7)):
+        return False, (f"{Name} agrees with the answer only to about 4-6 significant "
+                       f"figures; this exercise checks to rtol={rtol:g}. Was it computed in "
+                       "float32, or rounded? Compute in float64 and keep every digit.")
     if time_axis is not None:
         shift = _time_shift(value, expected, time_axis, rtol, atol)
         if shift:
@@ -423,8 +523,9 @@ def compare_array(
                        f"{value.shape[time_axis]} steps wrong).")
     idx = _first_bad_index(~close)
     n_bad = int((~close).sum())
+    got_text, want_text = _pair(float(value[idx]), float(expected[idx]))
     return False, (f"{Name}: {n_bad} of {value.size} elements differ; the first at index "
-                   f"{idx}: {_fmt(value[idx])} instead of {_fmt(expected[idx])}.")
+                   f"{idx}: {got_text} instead of {want_text}.")
 
 
 # ========================================================================= choices
@@ -433,11 +534,15 @@ def compare_choice(
 ) -> tuple[bool, str]:
     """A multiple-choice answer; ``explain`` maps a wrong option to why it is wrong.
 
-    A string is matched without regard to case or surrounding spaces and quotes."""
+    A string is matched without regard to case, surrounding spaces and quotes, or a
+    plural "s"."""
     if isinstance(answer, str):
-        key = answer.strip().strip("'\"").strip()
-        folded = {str(o).casefold(): o for o in options if isinstance(o, str)}
-        answer = folded.get(key.casefold(), key)
+        key = " ".join(answer.strip().strip("'\"").split())
+        folded = {}
+        for o in options:
+            if isinstance(o, str):  # "Gradients", "gradient" and " gradients " are one option
+                folded.setdefault(o.casefold().removesuffix("s"), o)
+        answer = folded.get(key.casefold().removesuffix("s"), key)
     if answer not in options:
         return False, f"{answer!r} is not one of the options {list(options)}."
     if answer == expected:
@@ -459,6 +564,7 @@ class Mistake:
     message: str
 
 
+_SPLIT_ERROR = "array split does not result in an equal division"
 _SHAPE_ERROR = re.compile(r"matmul|shapes? .*not aligned|mismatch in its core dimension|"
                           r"could not be broadcast|size of tensor a|mat1 and mat2|"
                           r"operands could not be broadcast", re.IGNORECASE)
@@ -511,6 +617,10 @@ def call_answer(fn: Any, *args: Any, names: Sequence[str] | None = None) -> Any:
 
 def _explain_exception(err: Exception) -> str:
     text = f"Your function raised {type(err).__name__}: {err}"
+    if _SPLIT_ERROR in str(err):
+        return text + (". np.split cut an axis whose size is not a multiple of the number of "
+                       "pieces: split the gate axis, the one of size 4H (axis=-1 of a (B, 4H) "
+                       "pre-activation).")
     if _SHAPE_ERROR.search(str(err)):
         text += (". A product or sum got arrays of mismatched shapes: check each weight's "
                  "layout. PyTorch stores W_ih as (4H, I) and W_hh as (4H, H), so the step "
@@ -579,6 +689,9 @@ def compare_outputs(
         [f"output {k + 1}" for k in range(len(outputs))] if several else ["your result"])
     gate_axes = _per_output(gate_axis, len(outputs))
     time_axes = _per_output(time_axis, len(outputs))
+    if not several and isinstance(got, tuple) and len(got) > 1:
+        return False, (f"Your function returned a tuple of {len(got)}; expected one array "
+                       f"({labels[0]}).")
     flat = _flatten(got, expected)
     if flat is None:
         return False, (

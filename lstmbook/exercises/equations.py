@@ -486,6 +486,9 @@ _DW_HH_MISTAKES = [
     Mistake(lambda da, h: da[-1].T @ h[-1],
             "That is the last step's contribution only, δa_Tᵀ h_{T−1}: W_hh acts at every "
             "step, so sum δa_tᵀ h_{t−1} over all t (and b)."),
+    Mistake(lambda da, h: np.einsum("tbk,tbj->kj", da[1:], h[1:]),
+            "You left out step 0 (the sum starts at t = 1): h_0 is zero in the page's "
+            "network, but not in general; sum δa_tᵀ h_{t−1} over every step."),
     Mistake(lambda da, h: np.einsum("tbk,tbj->kj", da[1:], h[:-1]),
             "You paired δa_t with h_prev[t − 1], an off-by-one in time: h_prev[t] already is "
             "the h_{t−1} that multiplied δa_t, so use the two arrays as they are aligned."),
@@ -497,8 +500,11 @@ _DW_HH_MISTAKES = [
 
 def _check_dW_hh(fn: Callable) -> tuple[bool, str]:
     da, h_prev, library = _dW_hh_case()
-    return compare_function(fn, [((da, h_prev), library)], names=("dW_hh",),
-                            mistakes=_DW_HH_MISTAKES)
+    # a second case whose h_prev[0] is not zero, so that dropping step 0 shows
+    rng = np.random.default_rng(5)
+    da2, h2 = rng.normal(size=(4, 3, 8)), rng.normal(size=(4, 3, 2))
+    cases = [((da, h_prev), library), ((da2, h2), _dW_hh_reference(da2, h2))]
+    return compare_function(fn, cases, names=("dW_hh",), mistakes=_DW_HH_MISTAKES)
 
 
 register(
@@ -515,6 +521,8 @@ register(
         WrongAnswer(lambda da, h: np.einsum("tbk,tbj->kj", da, h) / da.shape[1],
                     "mean over the batch", "mean over the batch"),
         WrongAnswer(lambda da, h: da[-1].T @ h[-1], "last step's contribution", "last step only"),
+        WrongAnswer(lambda da, h: np.einsum("tbk,tbj->kj", da[1:], h[1:]), "left out step 0",
+                    "step 0 skipped"),
         WrongAnswer(lambda da, h: np.einsum("tbk,tbj->kj", da[1:], h[:-1]), "h_prev[t − 1]",
                     "shifted by one step"),
     ],

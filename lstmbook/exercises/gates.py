@@ -174,6 +174,8 @@ def _counter_h_step() -> float:
 
 
 _GATES_3_MISTAKES = [
+    (_h_at(4), "That is h at the count of 4 itself, tanh(4); the question asks how far h "
+               "moves between the counts 3 and 4: tanh(4) − tanh(3)."),
     (1.0, "1 is the step of c, not of h: h = o·tanh(c) flattens out for large c, so "
           "take tanh(4) − tanh(3)."),
     (_h_at(1) - _h_at(0), "That is the move from count 0 to 1, where tanh is steep: the "
@@ -197,5 +199,6 @@ register(
         WrongAnswer(_h_at(1) - _h_at(0), says="from count 0 to 1", label="the step from 0 to 1"),
         WrongAnswer(_h_at(3) - _h_at(4), says="h grows with the count", label="3 minus 4"),
         WrongAnswer(float(_sig(4.0) - _sig(3.0)), says="σ(4) − σ(3)", label="σ for tanh"),
+        WrongAnswer(_h_at(4), says="count of 4 itself", label="h_4, not the change"),
     ],
 )

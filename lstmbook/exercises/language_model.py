@@ -89,7 +89,15 @@ def _tempered(logits: np.ndarray, temperature: float) -> np.ndarray:
 
 def _cases_2() -> list:
     logits = np.random.default_rng(11).normal(0.0, 2.0, size=(3, 97))
-    return [((logits[k], t), _tempered(logits[k], t)) for k, t in enumerate((0.5, 1.0, 2.0))]
+    cases = [((logits[k], t), _tempered(logits[k], t)) for k, t in enumerate((0.5, 1.0, 2.0))]
+    big = 4 * logits[0]  # at τ = 0.02 the largest z / τ is over 1000: exp overflows
+    return cases + [((big, 0.02), _tempered(big, 0.02))]
+
+
+def _no_max(z, t):
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(np.asarray(z, dtype=float) / t)
+        return e / e.sum()
 
 
 def _no_softmax(z, t):
@@ -135,6 +143,8 @@ _MISTAKES_2 = [
     Mistake(_after_softmax_power, _AFTER + " (Raising p to 1/τ works only if you "
             "normalise again.)"),
     Mistake(_ignored, "Your result is the softmax at τ = 1: the temperature is not used."),
+    Mistake(_no_max, "exp(z / τ) overflowed to infinity at τ = 0.02 and the result is NaN: "
+            "subtract the largest z / τ before np.exp (it cancels in the ratio)."),
     Mistake(_not_normalised, _NOT_NORMALISED),
     Mistake(_not_normalised_raw, _NOT_NORMALISED),
 ]
@@ -153,6 +163,7 @@ register(
         WrongAnswer(_after_softmax, says="after the softmax", label="p / τ after the softmax"),
         WrongAnswer(_ignored, says="not used", label="temperature ignored"),
         WrongAnswer(_not_normalised, says="add up to 1", label="exp without the sum"),
+        WrongAnswer(_no_max, says="overflowed", label="no max subtracted"),
     ],
 )
 
