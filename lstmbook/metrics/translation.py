@@ -50,13 +50,18 @@ def edit_distance(a: Sequence, b: Sequence) -> int:
 
 
 def character_error_rate(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    """Corpus CER: total character edit distance over total reference characters.
+    """Corpus CER: total character edit distance over total reference characters (computed
+    by :func:`lstmbook.metrics.speech.character_error_rate`, with jiwer; note the argument
+    order here, hypotheses first, as the other translation scores).
 
     0 is perfect; it can exceed 1 when hypotheses are much longer than references.
     """
+    from lstmbook.metrics.speech import character_error_rate as jiwer_cer
+
     _check_pairs(hypotheses, references)
-    edits = sum(edit_distance(h, r) for h, r in zip(hypotheses, references, strict=True))
-    return edits / max(1, sum(len(r) for r in references))
+    if not any(references):
+        return float(sum(len(h) for h in hypotheses))
+    return jiwer_cer(list(references), list(hypotheses))
 
 
 def bleu(hypotheses: Sequence[str], references: Sequence[str], tokenize: str = "zh") -> float:
