@@ -41,6 +41,8 @@ __all__ = [
     "Speaker",
     "add_noise",
     "command_clips",
+    "command_stream",
+    "vocabulary",
     "digit_string_clips",
     "espeak_available",
     "log_mel",
@@ -60,6 +62,8 @@ COMMANDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go
 UNKNOWN_WORDS = ("bed", "bird", "cat", "dog", "happy", "house", "tree", "wow", "seven", "marvin")
 #: The labels of the command task: the ten commands, then "unknown" and "silence".
 COMMAND_LABELS = COMMANDS + ("unknown", "silence")
+#: Mandarin words that are not digits, the "unknown" words of the Mandarin digit task.
+UNKNOWN_WORDS_CMN = ("好", "是", "不", "大", "中", "水", "天", "人", "山", "月")
 #: The digits 0-9, spoken, by language: English words and Mandarin characters (零…九).
 DIGITS = {
     "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
@@ -182,11 +186,22 @@ def synthesize(text: str, speaker: Speaker, *, cache: bool = True) -> np.ndarray
     return audio
 
 
+def _librosa():
+    """librosa, imported without the progress-bar warning its tqdm import prints in Jupyter."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import librosa
+
+        _ = librosa.feature.mfcc, librosa.util.frame  # load the lazy submodules here
+    return librosa
+
+
 def _resample(audio: np.ndarray, rate: int) -> np.ndarray:
     if rate == SAMPLE_RATE:
         return audio
-    import librosa
-
+    librosa = _librosa()
     return librosa.resample(audio, orig_sr=rate, target_sr=SAMPLE_RATE).astype(np.float32)
 
 
@@ -210,15 +225,14 @@ def add_noise(signal: np.ndarray, snr_db: float | None, rng: np.random.Generator
 def mfcc(signal: np.ndarray, n_mfcc: int = 13) -> np.ndarray:
     """Mel-frequency cepstral coefficients (梅尔频率倒谱系数), (frames, n_mfcc): 25 ms windows
     every 10 ms (librosa)."""
-    import librosa
-
+    librosa = _librosa()
     return librosa.feature.mfcc(y=np.asarray(signal, dtype=np.float32), sr=SAMPLE_RATE,
                                 n_mfcc=n_mfcc, n_fft=400, hop_length=HOP, n_mels=40).T
 
 
 def log_mel(signal: np.ndarray, n_mels: int = 40) -> np.ndarray:
     """Log-mel spectrogram (梅尔频谱) in dB, (frames, n_mels): 25 ms windows every 10 ms."""
-    import librosa
+    librosa = _librosa()
 
     mel = librosa.feature.melspectrogram(y=np.asarray(signal, dtype=np.float32),
                                          sr=SAMPLE_RATE, n_fft=400, hop_length=HOP,
@@ -235,29 +249,43 @@ def _in_clip(word: np.ndarray, length: int, rng: np.random.Generator) -> np.ndar
     return clip
 
 
+def vocabulary(language: str = "en") -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """``(words, unknown_words, labels)`` of the isolated-word task of ``language``: the ten
+    English commands, or the ten Mandarin digits 零…九; the labels add "unknown" and
+    "silence"."""
+    if language == "en":
+        return COMMANDS, UNKNOWN_WORDS, COMMAND_LABELS
+    if language == "cmn":
+        return DIGITS["cmn"], UNKNOWN_WORDS_CMN, DIGITS["cmn"] + ("unknown", "silence")
+    raise ValueError(f"language must be 'en' or 'cmn', got {language!r}")
+
+
 def command_clips(
     split: str = "train",
     *,
+    language: str = "en",
     snr_db: float | None = 20.0,
     unknown_per_speaker: int = 2,
     silence_per_speaker: int = 1,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """One-second clips of the command task, every speaker of ``split`` once per command.
+    """One-second clips of the command task, every speaker of ``split`` once per command
+    (``language="cmn"``: the Mandarin digits 零…九 instead, see :func:`vocabulary`).
 
     Returns
     -------
     clips : (N, SAMPLE_RATE) float32
-    labels : (N,) int, indices into :data:`COMMAND_LABELS`
+    labels : (N,) int, indices into the labels of :func:`vocabulary`
     who : list of str, the speaker of each clip (``"noise"`` for silence)
     """
     rng = np.random.default_rng(seed)
+    vocab, others, names = vocabulary(language)
     clips, labels, who = [], [], []
     level = 0.1  # the loudness of a word's RMS, before noise
-    for sp in speakers("en", split):
-        words = [(w, k) for k, w in enumerate(COMMANDS)]
-        unknown = rng.choice(len(UNKNOWN_WORDS), size=unknown_per_speaker, replace=False)
-        words += [(UNKNOWN_WORDS[j], COMMAND_LABELS.index("unknown")) for j in unknown]
+    for sp in speakers(language, split):
+        words = [(w, k) for k, w in enumerate(vocab)]
+        unknown = rng.choice(len(others), size=unknown_per_speaker, replace=False)
+        words += [(others[j], names.index("unknown")) for j in unknown]
         for text, label in words:
             audio = synthesize(text, sp)
             audio = audio * (level / max(float(np.sqrt(np.mean(audio ** 2))), 1e-8))
@@ -268,9 +296,56 @@ def command_clips(
             # silence: the noise alone, at the level it has next to a word
             noise_sd = level / 10 ** ((snr_db if snr_db is not None else 40.0) / 20)
             clips.append(rng.normal(0.0, noise_sd, SAMPLE_RATE).astype(np.float32))
-            labels.append(COMMAND_LABELS.index("silence"))
+            labels.append(names.index("silence"))
             who.append("noise")
     return np.stack(clips), np.array(labels), who
+
+
+def command_stream(
+    seconds: float = 300.0,
+    *,
+    split: str = "test",
+    snr_db: float | None = 20.0,
+    command_share: float = 0.6,
+    seed: int = 0,
+) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """A long recording of words with pauses, in noise: the input of keyword spotting.
+
+    Words of ``split``'s speakers follow each other with pauses of 0.3-1.5 s; a share
+    ``command_share`` of them are commands, the rest "unknown" words. White noise at
+    ``snr_db`` (relative to the words' level) runs throughout.
+
+    Returns
+    -------
+    audio : float32 waveform of ``seconds`` seconds
+    events : ``(start_sample, end_sample, label)`` of every word, label an index into
+        :data:`COMMAND_LABELS` (unknown words get the "unknown" label)
+    """
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SAMPLE_RATE)
+    audio = np.zeros(n, dtype=np.float32)
+    events: list[tuple[int, int, int]] = []
+    voices = speakers("en", split)
+    level = 0.1
+    t = int(rng.uniform(0.3, 1.5) * SAMPLE_RATE)
+    while True:
+        sp = voices[int(rng.integers(len(voices)))]
+        if rng.random() < command_share:
+            label = int(rng.integers(len(COMMANDS)))
+            text = COMMANDS[label]
+        else:
+            text = UNKNOWN_WORDS[int(rng.integers(len(UNKNOWN_WORDS)))]
+            label = COMMAND_LABELS.index("unknown")
+        word = synthesize(text, sp)
+        word = word * (level / max(float(np.sqrt(np.mean(word ** 2))), 1e-8))
+        if t + len(word) >= n:
+            break
+        audio[t:t + len(word)] = word
+        events.append((t, t + len(word), label))
+        t += len(word) + int(rng.uniform(0.3, 1.5) * SAMPLE_RATE)
+    if snr_db is not None:
+        audio += rng.normal(0.0, level / 10 ** (snr_db / 20), n).astype(np.float32)
+    return audio, events
 
 
 def digit_string_clips(

@@ -69,6 +69,7 @@ PAGE_ORDER = (
     "code/numpy", "code/pytorch", "code/gpu", "code/speed", "code/keras",
     "applications/evaluation", "applications/forecasting", "applications/language_model",
     "applications/padding", "applications/digits", "applications/translation",
+    "applications/speech_commands", "applications/speech_ctc",
     "faq/basics", "faq/training", "faq/data",
     "challenges/cost", "challenges/compression", "challenges/distillation",
     "challenges/interpretation", "challenges/distributed", "challenges/transformers",
