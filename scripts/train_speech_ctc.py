@@ -33,7 +33,6 @@ errors for paired tests, the feature statistics, the budgets).
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from collections.abc import Sequence
 
@@ -125,8 +124,9 @@ def pad_batch(feats: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def batch_generator(feats: list, labels: list, batch_size: int, seed: int):
-    """``make_batch(update) -> ((x, lengths), (targets, target_lengths))``: a batch drawn
-    without replacement within each pass, in an order fixed by ``seed``."""
+    """``make_batch(update) -> ((x, lengths), (targets, target_lengths, lengths))``: a
+    batch drawn without replacement within each pass, in an order fixed by ``seed`` (the
+    input lengths ride with the targets too, for the CTC loss)."""
     rng = np.random.default_rng(seed)
     order: list[int] = []
 
@@ -138,7 +138,7 @@ def batch_generator(feats: list, labels: list, batch_size: int, seed: int):
         x, lengths = pad_batch([feats[i] for i in idx])
         targets = torch.tensor([k for i in idx for k in labels[i]], dtype=torch.int64)
         target_lengths = torch.tensor([len(labels[i]) for i in idx], dtype=torch.int64)
-        return (x, lengths), (targets, target_lengths)
+        return (x, lengths), (targets, target_lengths, lengths)
 
     return make_batch
 
@@ -151,30 +151,17 @@ def build_model(n_features: int = STACK * N_MFCC) -> RecurrentNet:
                         num_layers=MODEL["num_layers"], bidirectional=True, readout="all")
 
 
-def ctc_loss(model: nn.Module, x, y, loss_fn: nn.CTCLoss) -> torch.Tensor:
-    """Mean CTC loss per target label of one batch."""
-    feats, lengths = x
-    targets, target_lengths = y
-    log_probs = torch.log_softmax(model(feats, lengths), dim=-1).transpose(0, 1)  # (T, B, C)
-    return loss_fn(log_probs, targets, lengths, target_lengths)
+_CTC = nn.CTCLoss(blank=BLANK, reduction="mean", zero_infinity=True)
 
 
-def ctc_step(model: nn.Module, optimizer: torch.optim.Optimizer, clip_norm: float):
-    """The ``step_fn`` of :func:`fit`: one CTC update -> (loss, gradient norm)."""
-    loss_fn = nn.CTCLoss(blank=BLANK, reduction="mean", zero_infinity=True)
+def ctc_loss(output: torch.Tensor, y) -> torch.Tensor:
+    """The ``loss_fn`` of :func:`fit`: mean CTC loss per target label of one batch.
 
-    def step(x, y) -> tuple[float, float]:
-        optimizer.zero_grad(set_to_none=True)
-        loss = ctc_loss(model, x, y, loss_fn)
-        value = float(loss.detach())
-        if not math.isfinite(value):
-            raise FloatingPointError(f"the CTC loss is {value}")
-        loss.backward()
-        norm = nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
-        optimizer.step()
-        return value, float(norm)
-
-    return step
+    ``output`` is the model's (B, T, 11) read-out of ``model(x, lengths)``; ``y`` is
+    ``(targets, target_lengths, input_lengths)``."""
+    targets, target_lengths, lengths = y
+    log_probs = torch.log_softmax(output, dim=-1).transpose(0, 1)  # (T, B, C)
+    return _CTC(log_probs, targets, lengths, target_lengths)
 
 
 @torch.no_grad()
@@ -275,7 +262,7 @@ def train_one(language: str, seed: int, data: dict, quick: bool) -> tuple[Recurr
         return wer + TIE_BREAK * loss
 
     history = fit(model, batch_generator(feats, labels, TRAIN["batch_size"], seed),
-                  step_fn=ctc_step(model, optimizer, TRAIN["clip_norm"]), optimizer=optimizer,
+                  loss_fn=ctc_loss, clip_norm=TRAIN["clip_norm"], optimizer=optimizer,
                   steps=steps, val_data=val_feats, metric=val_metric, mode="min",
                   eval_every=every, patience=TRAIN["patience"], restore_best=True,
                   seed=seed, progress=False)
