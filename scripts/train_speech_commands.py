@@ -3,6 +3,7 @@
     OMP_NUM_THREADS=1 python scripts/train_speech_commands.py          # ~15 CPU-minutes
     OMP_NUM_THREADS=1 python scripts/train_speech_commands.py --language cmn  # 零…九
     OMP_NUM_THREADS=1 python scripts/train_speech_commands.py --quick  # try it, save nothing
+    OMP_NUM_THREADS=1 python scripts/train_speech_commands.py --baselines-only  # see below
 
 Deterministic (fixed seeds, one thread, CPU). The audio is synthesised by espeak-ng
 (:mod:`lstmbook.data.speech`, cached on disk). The task is Speech Commands' (Warden, 2018):
@@ -20,9 +21,10 @@ each clean and at 20, 10, 5 and 0 dB. Models, each scored on the same clips:
   hidden state read out), 3 seeds, trained with :func:`lstmbook.torch.train.fit`;
 * the same LSTMs on the test clips with their frames shuffled (what order is worth);
 * logistic regression on each clip's mean and standard deviation of the 13 MFCC;
-* dynamic time warping (DTW, librosa) to templates: 1-nearest neighbour among
-  :data:`TEMPLATES` training words per label (drawn from all four noise levels), each
-  aligned by subsequence DTW to the best-matching stretch of the test clip.
+* dynamic time warping (DTW) to templates
+  (:class:`lstmbook.baselines.templates.TemplateMatcher`): 1-nearest neighbour among
+  :data:`TEMPLATES` training clips per label (drawn from all four noise levels), each cut
+  to its voiced stretch, normalised per clip (CMVN) and compared without c0.
 
 Then the seed-0 LSTM listens to a 10-minute stream of test voices (words, pauses, noise at
 20 dB), frame by frame with its state carried (:mod:`lstmbook.torch.speech`), and the
@@ -33,6 +35,10 @@ Writes ``speech/commands_lstm`` (seed-0 weights, float32 npz) and ``speech/comma
 normalisation, budgets). ``--language cmn`` does the same for the Mandarin digits 零…九
 (plus "unknown" Mandarin words and "silence"), without the stream, as
 ``speech/commands_cmn_lstm`` and ``speech/commands_cmn``.
+
+``--baselines-only`` recomputes the two baselines on the same clips and replaces their
+predictions in the shipped results, leaving the LSTM runs as they are (every step is
+deterministic, so a full run gives the same record).
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ import numpy as np
 import torch
 
 from lstmbook import artifacts
+from lstmbook.baselines.templates import TemplateMatcher
 from lstmbook.data import speech
 from lstmbook.io import state_arrays
 from lstmbook.torch.models import RecurrentNet, parameter_count
@@ -58,7 +65,7 @@ SEEDS = (0, 1, 2)
 HIDDEN = 64
 EPOCHS = 100      # at most; early stopping ends every run before (validation each epoch)
 PATIENCE = 10     # epochs without a better validation accuracy
-TEMPLATES = 8
+TEMPLATES = 32
 STREAM_SECONDS = 600.0
 THRESHOLDS = tuple(float(t) for t in np.round(np.linspace(0.3, 0.99, 24), 3))
 
@@ -136,38 +143,12 @@ def logistic_baseline(data: dict) -> dict[str, np.ndarray]:
     return {k: clf.predict(summary(t["x"])) for k, t in data["tests"].items()}
 
 
-def _voiced(frames: np.ndarray, drop: float = 60.0) -> np.ndarray:
-    """The stretch of frames whose c0 (the MFCC that tracks log energy) lies within ``drop``
-    of the clip's loudest frame: the word, without the silence around it."""
-    c0 = frames[:, 0]
-    idx = np.flatnonzero(c0 > c0.max() - drop)
-    return frames[idx[0]: idx[-1] + 1]
-
-
 def dtw_baseline(data: dict, seed: int = 0) -> dict[str, np.ndarray]:
-    """1-nearest-neighbour template matching by subsequence DTW: each template (a training
-    word, cut to its loud stretch) is aligned to the best-matching stretch of the test
-    clip, wherever the word lies in it; the cost is per template frame."""
-    import librosa
-
-    rng = np.random.default_rng(seed)
-    raw, labels = data["raw_train"], data["y"]  # all four training noise levels
-    templates = []
-    for label in range(int(labels.max()) + 1):
-        pick = rng.choice(np.flatnonzero(labels == label), size=TEMPLATES, replace=False)
-        templates += [(label, _voiced(raw[k])) for k in pick]
-    out = {}
-    for key, test in data["tests"].items():
-        preds = []
-        for frames in test["raw"]:
-            costs = []
-            for label, tpl in templates:
-                D = librosa.sequence.dtw(X=tpl.T, Y=frames.T, metric="euclidean",
-                                         subseq=True, backtrack=False)
-                costs.append((float(D[-1].min()) / len(tpl), label))
-            preds.append(min(costs)[1])
-        out[key] = np.array(preds)
-    return out
+    """1-nearest-neighbour DTW template matching (:class:`TemplateMatcher`), templates
+    drawn from the training clips of all four noise levels."""
+    matcher = TemplateMatcher(per_label=TEMPLATES, seed=seed)
+    matcher.fit(data["raw_train"], data["y"])
+    return {key: matcher.predict(test["raw"]) for key, test in data["tests"].items()}
 
 
 def shuffled(x: np.ndarray, seed: int) -> np.ndarray:
@@ -196,16 +177,53 @@ def stream_scores(model, data: dict, quick: bool) -> dict:
                 realtime_factor=cpu / seconds)
 
 
+def baselines(data: dict, results: dict) -> None:
+    """Add the logistic and DTW predictions (and their CPU-seconds) to ``results``."""
+    t0 = time.process_time()
+    results["predictions"]["logistic"] = {
+        k: v.tolist() for k, v in logistic_baseline(data).items()}
+    results["logistic_cpu_seconds"] = time.process_time() - t0
+    t0 = time.process_time()
+    results["predictions"]["dtw"] = {k: v.tolist() for k, v in dtw_baseline(data).items()}
+    results["dtw_cpu_seconds"] = time.process_time() - t0
+    results["templates_per_label"] = TEMPLATES
+
+
+def total_cpu_seconds(results: dict) -> float:
+    return (sum(r["cpu_seconds"] for r in results["runs"]) + results["dtw_cpu_seconds"]
+            + results["logistic_cpu_seconds"] + results["data_cpu_seconds"])
+
+
+def update_baselines(data: dict, name: str, language: str) -> None:
+    results = artifacts.load(name)
+    assert results["labels_by_condition"] == {
+        k: t["y"].tolist() for k, t in data["tests"].items()}, "test clips changed"
+    baselines(data, results)
+    for key in ("logistic", "dtw"):
+        accs = {k: round(float(np.mean(np.array(p) == data["tests"][k]["y"])), 3)
+                for k, p in results["predictions"][key].items()}
+        print(key, accs)
+    command = COMMAND + ("" if language == "en" else f" --language {language}")
+    artifacts.save(name, results, script=SCRIPT, command=command, seed=0,
+                   updates=sum(r["updates"] for r in results["runs"]),
+                   cpu_seconds=total_cpu_seconds(results))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny run, save nothing")
     parser.add_argument("--language", default="en", choices=("en", "cmn"),
                         help="English commands, or the Mandarin digits 零…九")
+    parser.add_argument("--baselines-only", action="store_true",
+                        help="recompute the baselines and update the shipped results")
     args = parser.parse_args()
     torch.set_num_threads(1)
     speech.require_espeak()
     data = build_data(args.quick, args.language)
     suffix = "" if args.language == "en" else f"_{args.language}"
+    if args.baselines_only:
+        update_baselines(data, f"speech/commands{suffix}", args.language)
+        return
     print(f"data: {len(data['y'])} training clips, {data['cpu_seconds']:.0f} CPU-s")
     results = dict(language=args.language, labels=list(speech.vocabulary(args.language)[2]),
                    train_snrs=[snr_name(s) for s in TRAIN_SNRS],
@@ -232,14 +250,7 @@ def main() -> None:
                                     eval_updates=history.eval_updates,
                                     parameters=parameter_count(model)))
         print(f"lstm seed {seed}: {history.budget()}")
-    t0 = time.process_time()
-    results["predictions"]["logistic"] = {
-        k: v.tolist() for k, v in logistic_baseline(data).items()}
-    results["logistic_cpu_seconds"] = time.process_time() - t0
-    t0 = time.process_time()
-    results["predictions"]["dtw"] = {k: v.tolist() for k, v in dtw_baseline(data).items()}
-    results["dtw_cpu_seconds"] = time.process_time() - t0
-    results["templates_per_label"] = TEMPLATES
+    baselines(data, results)
     if args.language == "en":
         results["stream"] = stream_scores(models[0], data, args.quick)
     for name, preds in results["predictions"].items():
@@ -248,7 +259,6 @@ def main() -> None:
         print(name, {k: round(v, 3) for k, v in accs.items()})
     if args.quick:
         return
-    total_cpu = sum(r["cpu_seconds"] for r in results["runs"])
     weights = state_arrays(models[0])
     command = COMMAND + ("" if args.language == "en" else f" --language {args.language}")
     artifacts.save(f"speech/commands{suffix}_lstm", weights, script=SCRIPT, command=command,
@@ -257,8 +267,7 @@ def main() -> None:
                    cpu_seconds=results["runs"][0]["cpu_seconds"])
     artifacts.save(f"speech/commands{suffix}", results, script=SCRIPT, command=command, seed=0,
                    updates=sum(r["updates"] for r in results["runs"]),
-                   cpu_seconds=total_cpu + results["dtw_cpu_seconds"]
-                   + results["logistic_cpu_seconds"] + data["cpu_seconds"])
+                   cpu_seconds=total_cpu_seconds(results))
 
 
 if __name__ == "__main__":

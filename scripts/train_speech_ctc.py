@@ -1,7 +1,8 @@
 """Train the CTC digit-string recognisers of book/applications/speech_ctc.ipynb.
 
-    OMP_NUM_THREADS=1 python scripts/train_speech_ctc.py           # everything, ~20 CPU-min
+    OMP_NUM_THREADS=1 python scripts/train_speech_ctc.py           # everything, ~25 CPU-min
     python scripts/train_speech_ctc.py --quick                     # try the script, save nothing
+    OMP_NUM_THREADS=1 python scripts/train_speech_ctc.py --longer 5000   # does more help?
 
 Deterministic (fixed seeds, one thread, CPU). For English and Mandarin, spoken connected
 digit strings of 1-7 digits (:func:`lstmbook.data.speech.digit_string_clips`, synthesised by
@@ -11,8 +12,13 @@ with the training set's mean and standard deviation. A bidirectional LSTM
 per step -- the blank (label 0) and the digits 0-9 (labels 1-10) -- and is trained with
 ``torch.nn.CTCLoss`` through :func:`lstmbook.torch.train.fit` (``step_fn``), with early
 stopping on the greedy word error rate of a validation set, ties broken by the validation
-CTC loss (the validation WER reaches 0 within a few hundred updates, while the test voices
-still gain from more training); the best weights are kept. Sizes: :data:`N_PER_SPEAKER`,
+CTC loss; the best weights are kept. The validation WER reaches 0 within a few hundred
+updates and the loss then keeps falling, so every run uses its whole budget of
+``TRAIN["steps"]`` updates. The greedy test WER at :data:`TRAIN_SNR` dB is recorded at every
+evaluation (``curve["test_wer"]``, watched, never used to choose anything). ``--longer N``
+trains seed 0 of each language for N updates instead, recording the same curve, and saves
+only that curve (``speech_ctc/longer``): the measure of how much the answer still changes
+after the budget. Sizes: :data:`N_PER_SPEAKER`,
 :data:`MODEL`, :data:`TRAIN`.
 
 * Training: the 96 training speakers of each language at :data:`TRAIN_SNR` dB;
@@ -89,19 +95,9 @@ def transcript(digits: Sequence[int], language: str) -> str:
     return " ".join(speech.DIGITS[language][d] for d in digits)
 
 
-def stack_frames(frames: np.ndarray, k: int = STACK) -> np.ndarray:
-    """(T, F) -> (ceil(T / k), k F): k consecutive frames side by side (the last repeated
-    to fill the final step)."""
-    T = frames.shape[0]
-    pad = (-T) % k
-    if pad:
-        frames = np.concatenate([frames, np.repeat(frames[-1:], pad, axis=0)])
-    return frames.reshape(-1, k * frames.shape[1])
-
-
 def featurize(waves: Sequence[np.ndarray]) -> list[np.ndarray]:
     """MFCC frames of each waveform, stacked in :data:`STACK` s (float32)."""
-    return [stack_frames(speech.mfcc(w, n_mfcc=N_MFCC)).astype(np.float32) for w in waves]
+    return [speech.stacked_mfcc(w, stack=STACK, n_mfcc=N_MFCC) for w in waves]
 
 
 def feature_stats(feats: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -232,20 +228,23 @@ def load_language(language: str, quick: bool) -> dict:
                 data_cpu_seconds=time.process_time() - t0)
 
 
-def train_one(language: str, seed: int, data: dict, quick: bool) -> tuple[RecurrentNet, dict]:
-    """One model: CTC training with early stopping on the validation greedy WER."""
+def train_one(language: str, seed: int, data: dict, quick: bool,
+              steps: int | None = None) -> tuple[RecurrentNet, dict]:
+    """One model: CTC training with early stopping on the validation greedy WER, for
+    ``steps`` updates at most (default ``TRAIN["steps"]``)."""
     torch.manual_seed(seed)
     model = build_model()
     feats, digits = data["train"]
     labels = [labels_of(d) for d in digits]
     optimizer = torch.optim.Adam(model.parameters(), lr=TRAIN["lr"])
-    steps = 20 if quick else TRAIN["steps"]
+    steps = 20 if quick else (steps or TRAIN["steps"])
     every = 10 if quick else TRAIN["eval_every"]
     val_feats, val_digits = data["seen"]
 
     val_labels = [labels_of(d) for d in val_digits]
     val_loss_fn = nn.CTCLoss(blank=BLANK, reduction="sum", zero_infinity=True)
-    val_loss, val_wers = [], []
+    val_loss, val_wers, test_wers = [], [], []
+    test_feats, test_digits = data[f"test{TRAIN_SNR:g}"]
 
     def val_metric(model, _val) -> float:
         # greedy WER, ties broken by the CTC loss per label (model in eval mode, no grad)
@@ -257,8 +256,12 @@ def train_one(language: str, seed: int, data: dict, quick: bool) -> tuple[Recurr
         loss /= sum(len(y) for y in val_labels)
         val_wers.append(wer)
         val_loss.append(loss)
-        print(f"    {language} seed {seed}: validation WER {wer:.3f}, CTC loss {loss:.4f}",
-              flush=True)
+        # watched, never used to choose: does the test WER still move with more training?
+        test_wer = scores(test_digits, decode(log_posteriors(model, test_feats)),
+                          language)["wer"]
+        test_wers.append(test_wer)
+        print(f"    {language} seed {seed}: validation WER {wer:.3f}, CTC loss {loss:.4f}; "
+              f"test WER {test_wer:.3f}", flush=True)
         return wer + TIE_BREAK * loss
 
     history = fit(model, batch_generator(feats, labels, TRAIN["batch_size"], seed),
@@ -272,7 +275,8 @@ def train_one(language: str, seed: int, data: dict, quick: bool) -> tuple[Recurr
                cpu_seconds=round(history.cpu_seconds, 2), best_update=history.best_update,
                stopped=history.stopped, curve=dict(updates=history.eval_updates,
                                                     train_loss=every_loss,
-                                                    val_wer=val_wers, val_loss=val_loss))
+                                                    val_wer=val_wers, val_loss=val_loss,
+                                                    test_wer=test_wers))
     return model, run
 
 
@@ -313,14 +317,41 @@ def live_scores(model: RecurrentNet, language: str, data: dict) -> dict:
     return out
 
 
+def longer(steps: int, languages: Sequence[str], quick: bool) -> None:
+    """Seed 0 of each language trained for ``steps`` updates: the validation and test
+    curves only (``speech_ctc/longer``); the first ``TRAIN["steps"]`` updates are those of
+    the shipped seed-0 run (same seed, data and order)."""
+    out: dict = dict(steps=steps, shipped_steps=TRAIN["steps"], eval_every=TRAIN["eval_every"],
+                     languages={})
+    for language in languages:
+        data = load_language(language, quick)
+        _, run = train_one(language, 0, data["data"], quick, steps=steps)
+        out["languages"][language] = {k: run[k] for k in ("updates", "cpu_seconds", "curve")}
+        print(f"{language}: {run['updates']} updates, {run['cpu_seconds']:.0f} CPU s", flush=True)
+    if not quick:
+        if set(languages) != set(LANGUAGES) and "speech_ctc/longer" in artifacts.records():
+            old = artifacts.load("speech_ctc/longer")  # one language at a time: keep the other
+            if old["steps"] == steps:
+                out["languages"] = {**old["languages"], **out["languages"]}
+        artifacts.save("speech_ctc/longer", out, script=SCRIPT,
+                       command=f"{COMMAND} --longer {steps}", seed=0,
+                       updates=sum(v["updates"] for v in out["languages"].values()),
+                       cpu_seconds=sum(v["cpu_seconds"] for v in out["languages"].values()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="tiny data and 20 updates to test the script; nothing is saved")
     parser.add_argument("--languages", nargs="+", default=list(LANGUAGES))
+    parser.add_argument("--longer", type=int, metavar="N",
+                        help="train seed 0 for N updates and save only its curves")
     args = parser.parse_args()
     torch.set_num_threads(1)
     speech.require_espeak()
+    if args.longer:
+        longer(args.longer, args.languages, args.quick)
+        return
     save = not args.quick
     start = begin = time.process_time()
     report: dict = dict(config=dict(

@@ -36,12 +36,35 @@ def test_digits_become_labels_after_the_blank_and_back(script):
     assert script.transcript([3, 1], "cmn") == "三 一"
 
 
-def test_stacked_frames_sit_side_by_side_and_the_last_is_repeated_to_fill(script):
+def test_stacked_frames_sit_side_by_side_and_the_last_is_repeated_to_fill():
     frames = np.arange(14, dtype=float).reshape(7, 2)
-    out = script.stack_frames(frames, 3)
+    out = speech.stack_frames(frames, 3)
     assert out.shape == (3, 6)
     np.testing.assert_array_equal(out[0], [0, 1, 2, 3, 4, 5])
     np.testing.assert_array_equal(out[2], [12, 13, 12, 13, 12, 13])
+    np.testing.assert_array_equal(speech.stack_frames(frames[:6], 3)[1], np.arange(6, 12))
+
+
+def test_stacking_names_bad_input():
+    with pytest.raises(ValueError, match=r"\(frames, features\)"):
+        speech.stack_frames(np.zeros(5))
+    with pytest.raises(ValueError, match="positive integer"):
+        speech.stack_frames(np.zeros((5, 2)), 0)
+
+
+def test_stacked_mfcc_normalises_with_the_training_statistics_given():
+    t = np.arange(speech.SAMPLE_RATE // 2) / speech.SAMPLE_RATE
+    wave = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    raw = speech.stacked_mfcc(wave)
+    assert raw.shape == (int(np.ceil(speech.mfcc(wave).shape[0] / 3)), 39)
+    assert raw.dtype == np.float32
+    mean, std = raw.mean(0), raw.std(0) + 1
+    np.testing.assert_allclose(speech.stacked_mfcc(wave, mean=mean, std=std),
+                               (raw - mean) / std, rtol=1e-6)
+    with pytest.raises(ValueError, match="both mean and std"):
+        speech.stacked_mfcc(wave, mean=mean)
+    with pytest.raises(ValueError, match=r"shape \(39,\)"):
+        speech.stacked_mfcc(wave, mean=mean[:13], std=std[:13])
 
 
 def test_a_batch_holds_padded_frames_lengths_and_concatenated_targets(script):

@@ -39,6 +39,8 @@ __all__ = [
     "SAMPLE_RATE",
     "HOP",
     "Speaker",
+    "stack_frames",
+    "stacked_mfcc",
     "add_noise",
     "command_clips",
     "command_stream",
@@ -238,6 +240,38 @@ def log_mel(signal: np.ndarray, n_mels: int = 40) -> np.ndarray:
                                          sr=SAMPLE_RATE, n_fft=400, hop_length=HOP,
                                          n_mels=n_mels)
     return librosa.power_to_db(mel, ref=1.0, top_db=80.0).T
+
+
+def stack_frames(frames: np.ndarray, k: int = 3) -> np.ndarray:
+    """(T, F) -> (ceil(T / k), k F): every k consecutive frames side by side in one step (the
+    last frame repeated to fill the final step). Stacking 10 ms frames in threes gives the
+    30 ms steps of ``book/applications/speech_ctc.ipynb``."""
+    frames = np.asarray(frames)
+    if frames.ndim != 2 or len(frames) == 0:
+        raise ValueError(f"frames must be (frames, features), got shape {frames.shape}")
+    if not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    pad = (-len(frames)) % k
+    if pad:
+        frames = np.concatenate([frames, np.repeat(frames[-1:], pad, axis=0)])
+    return frames.reshape(-1, k * frames.shape[1])
+
+
+def stacked_mfcc(signal: np.ndarray, *, stack: int = 3, n_mfcc: int = 13,
+                 mean: np.ndarray | None = None, std: np.ndarray | None = None) -> np.ndarray:
+    """:func:`mfcc` frames stacked in ``stack`` s (:func:`stack_frames`), float32, and
+    normalised as ``(x - mean) / std`` when the training statistics are given:
+    (ceil(frames / stack), stack * n_mfcc)."""
+    steps = stack_frames(mfcc(signal, n_mfcc=n_mfcc), stack).astype(np.float32)
+    if mean is None and std is None:
+        return steps
+    if mean is None or std is None:
+        raise ValueError("give both mean and std (the training statistics), or neither")
+    mean, std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
+    if mean.shape != (steps.shape[1],) or std.shape != (steps.shape[1],):
+        raise ValueError(f"mean and std must have shape ({steps.shape[1]},), got "
+                         f"{mean.shape} and {std.shape}")
+    return ((steps - mean) / std).astype(np.float32)
 
 
 def _in_clip(word: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
