@@ -306,6 +306,11 @@ def command_clips(
     """One-second clips of the command task, every speaker of ``split`` once per command
     (``language="cmn"``: the Mandarin digits 零…九 instead, see :func:`vocabulary`).
 
+    ``snr_db`` is set against the power of the whole one-second clip (the word padded with
+    silence), so against the word itself the SNR is ``10 log10(1 / duration)`` dB higher;
+    the "silence" clips (noise alone) take the noise level set against the word's power,
+    as :func:`command_stream` does. Shipped results depend on this definition.
+
     Returns
     -------
     clips : (N, SAMPLE_RATE) float32
