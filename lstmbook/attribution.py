@@ -17,6 +17,10 @@ PyTorch :class:`~lstmbook.torch.models.RecurrentNet` becomes one with
 * :func:`randomized_copy` -- a copy of a model with some parameters redrawn: the model
   randomisation test of Adebayo et al. (2018). An attribution method that gives (nearly)
   the same map for the trained and the randomised model explains the input, not the model.
+* :class:`TorchModel`, :func:`embedding_space` -- a PyTorch model seen through the same
+  ``forward``/``backward`` interface (autograd gives the input gradient); a model that
+  reads ids through an embedding is explained in its embedding space, one vector per
+  token, so every method above gives a score per token (``book/applications/sentiment``).
 
 Shapes: ``x`` is (B, T, I), batch-first, like the models' input. Shown in
 ``book/challenges/interpretation``.
@@ -41,6 +45,8 @@ __all__ = [
     "rank_correlation",
     "top_k_overlap",
     "randomized_copy",
+    "TorchModel",
+    "embedding_space",
 ]
 
 
@@ -226,3 +232,78 @@ def randomized_copy(model: Any, modules: Sequence[str], *, seed: int = 0) -> Any
         for p in sub.params.values():
             p[...] = rng.normal(0.0, float(p.std()) or 1.0, p.shape).astype(p.dtype)
     return out
+
+
+class TorchModel:
+    """A PyTorch function of float inputs seen as a model of this module.
+
+    ``forward(x)`` returns ``fn(x)`` as an array (B, O); ``backward(grad_y)`` returns
+    ``∂(grad_y · y)/∂x`` of the last forward pass, by autograd. ``lengths`` (B0,), if
+    given, are passed as ``fn(x, lengths)``, repeated for the batches of B0 * k inputs
+    that :func:`occlusion` and :func:`integrated_gradients` build from B0 examples.
+    """
+
+    def __init__(self, fn: Any, lengths: Any = None) -> None:
+        self.fn = fn
+        self.lengths = None if lengths is None else np.asarray(lengths).reshape(-1)
+        self._x = self._y = None
+
+    def forward(self, x: Any) -> np.ndarray:
+        import torch
+
+        x = np.asarray(x)
+        xt = torch.tensor(x, dtype=torch.float32, requires_grad=True)
+        with torch.enable_grad():
+            if self.lengths is None:
+                y = self.fn(xt)
+            else:
+                if len(x) % len(self.lengths):
+                    raise ValueError(f"TorchModel: a batch of {len(x)} is not a multiple "
+                                     f"of the {len(self.lengths)} lengths given")
+                reps = len(x) // len(self.lengths)
+                y = self.fn(xt, torch.as_tensor(np.tile(self.lengths, reps)))
+        self._x, self._y = xt, y
+        return y.detach().numpy().astype(x.dtype)
+
+    def backward(self, grad_y: Any) -> np.ndarray:
+        import torch
+
+        if self._y is None:
+            raise RuntimeError("TorchModel.backward: call forward first")
+        g = torch.as_tensor(np.asarray(grad_y), dtype=self._y.dtype)
+        (grad,) = torch.autograd.grad(self._y, self._x, g)
+        return grad.numpy().astype(np.float64)
+
+
+def embedding_space(model: Any, ids: Any, lengths: Any = None) -> tuple[TorchModel, np.ndarray]:
+    """A :class:`~lstmbook.torch.models.RecurrentNet` that reads ids, as a model of its
+    embedded inputs: attribute to the token vectors, then sum per token (:func:`per_step`).
+
+    Parameters
+    ----------
+    model : RecurrentNet with ``embedding``
+        Not changed; put it in eval mode first (``model.eval()``).
+    ids : int array (B, T)
+    lengths : array (B,) or None
+        True lengths of padded rows (the padding is then never read, and scores 0).
+
+    Returns
+    -------
+    wrapped : TorchModel
+        ``forward(e)`` for embedded inputs ``e`` (B, T, E).
+    x : ndarray (B, T, E) float32
+        The embedded ids, the input to explain. A baseline such as zeros, or the
+        embedding of an "unknown" token, stands for a token removed.
+    """
+    import torch
+
+    if getattr(model, "embedding", None) is None:
+        raise ValueError("embedding_space: the model has no embedding (it reads vectors, "
+                         "not ids): use TorchModel(model) directly")
+    inner = copy.copy(model)
+    inner._modules = dict(model._modules)  # the copy's own table: the model keeps its layer
+    inner.embedding = None
+    inner.input_size = model.embedding.embedding_dim
+    with torch.no_grad():
+        x = model.embedding(torch.as_tensor(np.asarray(ids), dtype=torch.int64)).numpy()
+    return TorchModel(inner, lengths), x
