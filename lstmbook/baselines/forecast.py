@@ -1,4 +1,4 @@
-"""Forecasting baselines: persistence, seasonal naive, and a fitted SARIMAX.
+"""Forecasting baselines: persistence, seasonal naive, a fitted SARIMAX and a fitted ETS.
 
 Each baseline is a *forecaster*: called with the history (a 1-D array of the values known
 so far) it returns the next ``horizon`` values, so it plugs into
@@ -14,7 +14,8 @@ import numpy as np
 
 from lstmbook._checks import check_positive_int
 
-__all__ = ["persistence", "seasonal_naive", "Persistence", "SeasonalNaive", "SarimaxForecaster"]
+__all__ = ["persistence", "seasonal_naive", "Persistence", "SeasonalNaive", "SarimaxForecaster",
+           "EtsForecaster"]
 
 
 def _history(history) -> np.ndarray:
@@ -147,3 +148,60 @@ class SarimaxForecaster:
             raise RuntimeError("SarimaxForecaster: call fit(train) first")
         res = self.results.apply(_history(series))
         return np.asarray(res.predict(), dtype=float)
+
+
+class EtsForecaster:
+    """A statsmodels exponential-smoothing state-space model (``ETSModel``) fitted once on
+    the training data, then only *smoothed* with those parameters, like
+    :class:`SarimaxForecaster`.
+
+    ``fit(train)`` estimates the smoothing parameters and the initial states; calling the
+    forecaster on a longer history runs the same model (same parameters, same initial
+    states at the first value) over it and forecasts ``horizon`` steps.
+
+    Parameters
+    ----------
+    error, trend, seasonal : as in ``statsmodels.tsa.exponential_smoothing.ets.ETSModel``
+        e.g. ``trend="add", damped_trend=True, seasonal="add", seasonal_periods=12``.
+    horizon : int
+    """
+
+    name = "ETS"
+
+    def __init__(self, error: str = "add", trend: str | None = None,
+                 damped_trend: bool = False, seasonal: str | None = None,
+                 seasonal_periods: int | None = None, horizon: int = 1) -> None:
+        self.spec = dict(error=error, trend=trend, damped_trend=damped_trend,
+                         seasonal=seasonal, seasonal_periods=seasonal_periods)
+        self.horizon = check_positive_int(horizon, "horizon")
+        self.results = None
+
+    def _model(self, endog: np.ndarray):
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        return ETSModel(endog, **self.spec)
+
+    def fit(self, train) -> EtsForecaster:
+        """Maximum-likelihood fit on ``train``; convergence warnings are raised as errors."""
+        from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+        y = _history(train)
+        if not np.isfinite(y).all():
+            raise ValueError("train: contains NaN; fill missing values first")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            self.results = self._model(y).fit(disp=False, maxiter=500)
+        return self
+
+    @property
+    def aic(self) -> float:
+        """Akaike's information criterion of the fit (to choose between specifications)."""
+        if self.results is None:
+            raise RuntimeError("EtsForecaster: call fit(train) first")
+        return float(self.results.aic)
+
+    def __call__(self, history) -> np.ndarray:
+        if self.results is None:
+            raise RuntimeError("EtsForecaster: call fit(train) first")
+        res = self._model(_history(history)).smooth(self.results.params)
+        return np.asarray(res.forecast(self.horizon), dtype=float)
