@@ -19,7 +19,18 @@ from lstmbook.plots.background import (  # noqa: E402
     plot_success_rates,
     updates_to_solve,
 )
-from lstmbook.plots.diagrams import LSTM_PARTS, draw_lstm_cell, draw_unrolled_rnn  # noqa: E402
+from lstmbook.plots.diagrams import (  # noqa: E402
+    GATE_ORDER,
+    LSTM_PARTS,
+    MIN_FONT,
+    WALK,
+    draw_lstm_cell,
+    draw_lstm_frames,
+    draw_memory_line,
+    draw_unrolled_rnn,
+    smallest_font,
+    text_outside_boxes,
+)
 
 
 def _colours(fig) -> set[tuple]:
@@ -33,11 +44,64 @@ def _colours(fig) -> set[tuple]:
 def test_a_highlighted_lstm_part_is_the_only_coloured_one(part):
     fig = draw_lstm_cell(highlight=part)
     colours = _colours(fig)
-    assert tuple(np.round(to_rgba(LSTM_PARTS[part]), 3)) in colours
+    lit = {part, "candidate"} if part == "input" else {part}
+    for name in lit:
+        assert tuple(np.round(to_rgba(LSTM_PARTS[name]), 3)) in colours, name
     for other, colour in LSTM_PARTS.items():
-        if other != part and colour != LSTM_PARTS[part]:
+        if other not in lit:
             assert tuple(np.round(to_rgba(colour), 3)) not in colours, other
     plt.close(fig)
+
+
+def test_the_input_gate_picture_lights_the_candidate_it_scales_too():
+    colours = _colours(draw_lstm_cell(highlight="input"))
+    assert tuple(np.round(to_rgba(LSTM_PARTS["candidate"]), 3)) in colours
+    plt.close("all")
+
+
+def test_the_gates_are_drawn_left_to_right_in_the_order_i_f_g_o():
+    fig = draw_lstm_cell()
+    xs = {t.get_gid().split(":")[1]: t.get_position()[0] for t in fig.axes[0].texts
+          if (t.get_gid() or "").startswith("gate:")}
+    assert sorted(xs, key=xs.get) == list(GATE_ORDER) == ["i", "f", "g", "o"]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("width", [7.5, 5.5])
+@pytest.mark.parametrize("step", [None, *WALK], ids=["plain"] + [w[0] for w in WALK])
+def test_every_box_label_stays_inside_its_box_and_no_label_is_below_9_points(step, width):
+    fig = (draw_lstm_cell(width=width) if step is None
+           else draw_lstm_cell(highlight=step[0], equation=step[2], legend=False, width=width))
+    assert text_outside_boxes(fig) == []
+    assert smallest_font(fig) >= MIN_FONT == 9
+    plt.close(fig)
+
+
+def test_the_concatenation_of_the_inputs_is_drawn_and_named_and_branches_are_marked():
+    fig = draw_lstm_cell()
+    ax = fig.axes[0]
+    assert any(t.get_gid() == "concat-label" and "[h_{t-1}, x_t]" in t.get_text()
+               for t in ax.texts)
+    assert any(p.get_gid() == "concat" for p in ax.patches)
+    # z_t to i, f, g; c_t to the tanh; h_t to the right and up; and the legend's dot
+    assert sum(p.get_gid() == "junction" for p in ax.patches) == 3 + 1 + 1 + 1
+    assert {"cell state", "joined (copied)", "crossing only"} <= {t.get_text() for t in ax.texts}
+    plt.close(fig)
+
+
+def test_the_other_diagrams_keep_labels_at_9_points_or_more_and_fit_the_column():
+    frames = draw_lstm_frames({k: [0.5, 0.2] for k in "ifgoch"}, ["a", "b"])
+    for fig in (draw_unrolled_rnn(4), draw_unrolled_rnn(8, highlight="gradient"),
+                draw_memory_line(), frames):
+        assert smallest_font(fig) >= MIN_FONT
+        assert text_outside_boxes(fig) == []
+        assert fig.get_size_inches()[0] <= 7.5
+    plt.close("all")
+
+
+def test_frames_refuse_values_that_do_not_match_the_tokens():
+    with pytest.raises(ValueError, match="'c' has 1 values"):
+        draw_lstm_frames({**{k: [0.5, 0.2] for k in "ifgoh"}, "c": [0.1]}, ["a", "b"])
 
 
 def test_the_plain_lstm_cell_shows_every_gate_in_colour_and_names_them():
@@ -59,12 +123,17 @@ def test_unknown_parts_are_refused_with_the_options():
         draw_unrolled_rnn(12)
 
 
-@pytest.mark.parametrize("n_steps", [2, 4, 6])
+@pytest.mark.parametrize("n_steps", [2, 3, 4, 6])
 def test_the_unrolled_rnn_has_one_cell_per_step_plus_the_folded_one(n_steps):
     fig = draw_unrolled_rnn(n_steps, highlight="gradient")
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert labels.count("cell") == n_steps and labels.count("RNN") == 1
     assert "$x_{T}$" in labels and "$h_{T}$" in labels
+    ellipsis = [t for t in fig.axes[0].texts if t.get_gid() == "ellipsis"]
+    assert len(ellipsis) == (1 if n_steps >= 4 else 0)
+    if ellipsis:                  # between step 2 (or later) and step T - 1
+        xs = {t.get_text(): t.get_position()[0] for t in fig.axes[0].texts}
+        assert xs["$x_{2}$"] < ellipsis[0].get_position()[0] < xs["$x_{T-1}$"]
     plt.close(fig)
 
 

@@ -20,10 +20,13 @@ from matplotlib.figure import Figure
 
 from lstmbook.plots import GATE_TITLES
 
-__all__ = ["MODEL_STYLES", "plot_success_rates", "plot_success_against_budget",
+__all__ = ["MODEL_STYLES", "ANCHOR_STYLES", "plot_success_rates", "plot_success_against_budget",
            "updates_to_solve", "plot_accuracy_by_lag", "plot_gate_traces"]
 
-#: One colour and marker per model across the chapters' figures.
+#: Line styles of the published budgets in :func:`plot_success_against_budget`.
+ANCHOR_STYLES = ("--", ":", "-.")
+
+#: One colour and marker per model across the chapters' figures (Background and Gates).
 MODEL_STYLES = {
     "rnn": dict(color="tab:gray", marker="s", label="RNN (tanh)"),
     "lstm-b0": dict(color="tab:orange", marker="v", label="LSTM, PyTorch's default init"),
@@ -133,7 +136,8 @@ def plot_success_against_budget(
         The budget of every run (the x axis ends there).
     titles : task -> panel title, optional
     anchors : task -> [(sequences, label), ...], optional
-        Published budgets, drawn as dashed vertical lines.
+        Published budgets, drawn as vertical lines (dashed, dotted, ...) and named in the
+        legend, so that no label covers a curve.
     """
     tasks = list(lengths)
     if not tasks:
@@ -152,9 +156,9 @@ def plot_success_against_budget(
             ax.step(grid * batch_size, share, where="post", color=style["color"],
                     label=f"{style['label']} ({sum(d is not None for d in done)}/{len(done)})")
         for k, (seqs, label) in enumerate((anchors or {}).get(task, [])):
-            ax.axvline(seqs, color="0.25", ls="--", lw=1)
-            ax.text(seqs / 1.04, 0.93 - 0.16 * k, label, fontsize=8, va="top", ha="right",
-                    color="0.15", bbox=dict(facecolor="white", edgecolor="none", pad=1))
+            # named in the legend, not on the plot, so that no label covers a curve
+            ax.axvline(seqs, color="0.25", ls=ANCHOR_STYLES[k % len(ANCHOR_STYLES)], lw=1.2,
+                       label=f"{label.replace(chr(10), ' ')}: {seqs:,.0f} sequences")
         ax.set_xscale("log")
         ax.set_xlim(batch_size * 100, batch_size * max_updates * 1.3)
         ax.set_ylim(-0.04, 1.04)
@@ -162,7 +166,7 @@ def plot_success_against_budget(
         ax.set_ylabel("share of seeds solved", fontsize=9)
         ax.tick_params(labelsize=9)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+        ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     axes[-1, 0].set_xlabel(f"training sequences seen ({batch_size} per update, log scale)",
                            fontsize=9)
     fig.suptitle(title, fontsize=11)
@@ -177,6 +181,7 @@ def plot_accuracy_by_lag(
     window: int | None = None,
     chance: float | None = None,
     title: str = "Recall accuracy against the distance to the target",
+    colors: Sequence[str | None] | None = None,
 ) -> Figure:
     """Accuracy at each lag, one line per model.
 
@@ -190,17 +195,26 @@ def plot_accuracy_by_lag(
         A feed-forward model's window: a shaded band marks the lags it can see.
     chance : float, optional
     title : str
+    colors : one colour per entry of ``correct`` (None: the next default), optional
+        E.g. from :data:`MODEL_STYLES`, so that a model keeps its colour across chapters.
 
     Returns
     -------
     Figure
     """
     lags = np.asarray(lags)
+    colors = list(colors) if colors is not None else [None] * len(correct)
+    if len(colors) != len(correct):
+        raise ValueError(f"plot_accuracy_by_lag: {len(colors)} colours for {len(correct)} "
+                         "models")
     values = np.unique(lags)
     fig, ax = plt.subplots(figsize=(7.0, 4.6))
-    for label, ok in correct.items():
+    n = len(correct)
+    for k, ((label, ok), color) in enumerate(zip(correct.items(), colors, strict=True)):
         ok = np.asarray(ok, dtype=float)
-        ax.plot(values, [ok[lags == v].mean() for v in values], marker=".", label=label)
+        # wider lines first, so that curves that coincide stay visible as nested bands
+        ax.plot(values, [ok[lags == v].mean() for v in values], marker=".", label=label,
+                color=color, lw=1.2 + 1.3 * (n - 1 - k), ms=3 + 2 * (n - 1 - k), alpha=0.9)
     if window is not None:
         ax.axvspan(
             values.min() - 0.5,
@@ -250,9 +264,10 @@ def plot_gate_traces(
 
     Returns
     -------
-    Figure. Gate strips (keys ending in "gate i/f/o") share one absolute colour scale,
-    0 to 1; every other strip is coloured symmetrically around 0 up to its own largest
-    absolute value. Each strip's actual range is printed at its right.
+    Figure. Gate strips (keys ending in "gate i/f/o") share one sequential colour scale,
+    0 to 1; a strip with no negative value (a count) is sequential from 0 to its largest
+    value; a signed strip is coloured by a diverging map symmetric around 0 up to its
+    largest absolute value. Each strip's actual range is printed at its right.
     """
     T = len(text)
     rows = list((extra or {}).items()) + [
@@ -269,14 +284,13 @@ def plot_gate_traces(
     for ax, (name, v) in zip(axes, rows, strict=True):
         v = np.asarray(v, dtype=float)
         gate = name.endswith("gate i") or name.endswith("gate f") or name.endswith("gate o")
-        lo, hi = (0.0, 1.0) if gate else (-np.abs(v).max(), np.abs(v).max())
-        ax.imshow(
-            v[None, :],
-            aspect="auto",
-            cmap="RdBu_r" if not gate else "viridis",
-            vmin=lo,
-            vmax=hi or 1.0,
-        )
+        if gate:                                  # values in [0, 1]: one sequential scale
+            cmap, lo, hi = "viridis", 0.0, 1.0
+        elif v.min() >= 0:                        # counts and the like: sequential from 0
+            cmap, lo, hi = "Greys", 0.0, v.max() or 1.0
+        else:                                     # signed values: diverging around 0
+            cmap, lo, hi = "RdBu_r", -np.abs(v).max(), np.abs(v).max()
+        ax.imshow(v[None, :], aspect="auto", cmap=cmap, vmin=lo, vmax=hi)
         ax.set_yticks([0], [name], fontsize=9)
         ax.text(T - 0.3, 0, f" [{v.min():.2f}, {v.max():.2f}]", va="center", ha="left", fontsize=9)
     axes[-1].set_xticks(

@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from lstmbook.plots.background import updates_to_solve
+from lstmbook.plots.background import MODEL_STYLES, updates_to_solve
 
 __all__ = ["solved_fraction", "plot_success_by_updates"]
 
@@ -39,18 +39,26 @@ def plot_success_by_updates(
     *,
     labels: Mapping[str, str] | None = None,
     colors: Mapping[str, str] | None = None,
+    short_labels: Mapping[str, str] | None = None,
+    ncols: int = 3,
 ) -> Figure:
     """Validation accuracy (top) and the fraction of seeds solved (bottom) against updates,
-    log x, one column per sequence length T, one colour per model.
+    log x, one pair of panels per sequence length T (``ncols`` pairs to a row, so that the
+    figure keeps the column's 7.5 inches), one colour per model.
+
+    ``colors`` default to :data:`lstmbook.plots.background.MODEL_STYLES`, so a model has
+    the same colour here as in the Background chapter's figures.
 
     A model that the sweep did not run at a length (its ``skipped`` list: it solved no seed
-    at a shorter one) is named in that column.
+    at a shorter one) is named under that length's panels, by its ``short_labels`` entry
+    (default: its label).
     """
     import matplotlib.pyplot as plt
 
     settings = result["settings"]
     threshold, budget = settings["thresholds"][task], settings["steps"]
     labels, colors = labels or {}, colors or {}
+    short_labels = {**labels, **(short_labels or {})}
     records = [r for r in result["records"] if r["task"] == task and r["model"] in models]
     if not records:
         raise ValueError(f"plot_success_by_updates: no records of {task!r} for {models}")
@@ -58,42 +66,49 @@ def plot_success_by_updates(
                      | {s["T"] for s in result.get("skipped", []) if s["task"] == task})
     grid = np.unique(np.r_[np.geomspace(settings.get("eval_every", 100), budget, 60), budget])
     ticks = [t for t in (100, 300, 1000, 3000, 10000) if grid[0] * 0.9 <= t <= budget * 1.1]
-    fig, axes = plt.subplots(2, len(lengths), figsize=(1.9 * len(lengths) + 1.2, 4.6),
+    ncols = min(ncols, len(lengths))
+    blocks = -(-len(lengths) // ncols)
+    fig, axes = plt.subplots(2 * blocks, ncols, figsize=(7.5, 3.6 * blocks + 0.8),
                              sharex=True, sharey="row", squeeze=False, layout="constrained")
-    for col, T in enumerate(lengths):
-        top, bottom = axes[0, col], axes[1, col]
+    for k, T in enumerate(lengths):
+        top, bottom = axes[2 * (k // ncols), k % ncols], axes[2 * (k // ncols) + 1, k % ncols]
         not_run = []
-        for k, model in enumerate(models):
-            color = colors.get(model, f"C{k}")
+        for j, model in enumerate(models):
+            color = colors.get(model, MODEL_STYLES.get(model, {}).get("color", f"C{j}"))
             ours = [r for r in records if (r["T"], r["model"]) == (T, model)]
             if not ours:
-                not_run.append(labels.get(model, model))
+                not_run.append(short_labels.get(model, model))
                 continue
             for r in ours:
                 u, a = np.array(r["val_accuracy"], dtype=float).T
                 top.plot(u, a, color=color, lw=1, alpha=0.8)
-                first = updates_to_solve(r)
-                if first is not None:                  # solved; the run stopped here: mark it
+                if updates_to_solve(r) is not None:     # solved; the run stopped here
                     top.plot(u[-1], a[-1], "o", color=color, ms=4, alpha=0.8)
             # wider lines first, so that curves that coincide stay visible as nested bands
             bottom.step(grid, solved_fraction(ours, grid), where="post", color=color,
-                        lw=1.2 + 1.2 * (len(models) - 1 - k), alpha=0.85,
-                        label=labels.get(model, model) if col == 0 else None)
+                        lw=1.2 + 1.2 * (len(models) - 1 - j), alpha=0.85,
+                        label=labels.get(model, model) if k == 0 else None)
         top.axhline(threshold, color="0.4", ls=":", lw=1)
-        top.set_title(f"T = {T}", fontsize=9)
+        top.set_title(f"T = {T}", fontsize=10)
         if not_run:
-            bottom.text(0.03, 0.97, "not run:\n" + "\n".join(not_run), transform=bottom.transAxes,
-                        va="top", fontsize=7, color="0.3")
+            bottom.text(0.0, -0.32, "not run: " + ",\n".join(not_run),
+                        transform=bottom.transAxes, va="top", ha="left", fontsize=9,
+                        color="0.3")
         for ax in (top, bottom):
             ax.set_xscale("log")
             ax.set_xlim(grid[0] * 0.9, budget * 1.1)
             ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
             ax.xaxis.set_minor_formatter(NullFormatter())
             ax.grid(alpha=0.3, which="both")
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=9)
         bottom.set_ylim(-0.05, 1.05)
-        bottom.set_xlabel("updates", fontsize=8)
-    axes[0, 0].set_ylabel("validation accuracy", fontsize=8)
-    axes[1, 0].set_ylabel(f"share of seeds at ≥ {threshold:g}", fontsize=8)
-    fig.legend(loc="outside lower center", ncols=len(models), fontsize=8)
+        bottom.set_xlabel("updates", fontsize=9)
+        bottom.xaxis.set_tick_params(labelbottom=True)
+    for k in range(len(lengths), blocks * ncols):  # empty places in the last row
+        axes[2 * (k // ncols), k % ncols].set_visible(False)
+        axes[2 * (k // ncols) + 1, k % ncols].set_visible(False)
+    for b in range(blocks):
+        axes[2 * b, 0].set_ylabel("validation\naccuracy", fontsize=9)
+        axes[2 * b + 1, 0].set_ylabel(f"share of seeds\nat ≥ {threshold:g}", fontsize=9)
+    fig.legend(loc="outside lower center", ncols=min(len(models), 2), fontsize=9)
     return fig
