@@ -224,3 +224,18 @@ def test_the_shipped_sweep_curves_end_at_the_shipped_weights_scores():
         assert curve["eval_updates"][0] == fit_settings["eval_every"]
         recorded = artifacts.record(name)["metrics"]["test_mse"]
         assert curve["test_mse"][-1] == pytest.approx(recorded, abs=2e-6), name
+
+
+def test_plot_seed_runs_labels_a_log_axis_at_1_2_and_5_of_each_decade():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lstmbook.plots.faq import plot_seed_runs
+
+    fig = plot_seed_runs({"a": [0.012, 0.014], "b": [0.2, 0.3]}, title="t", ylabel="y",
+                         logy=True)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels()
+              if ax.get_ylim()[0] <= t.get_position()[1] <= ax.get_ylim()[1]]
+    assert {"0.02", "0.05", "0.1", "0.2"} <= set(labels)

@@ -1,5 +1,7 @@
 """Figures of the challenges chapter (book/challenges): memory and time of BPTT,
-attributions over time, and LSTM against Transformer time per sequence length.
+attributions over time, LSTM against Transformer time per sequence length, test error
+against bits per weight (compression), learning curves of teacher and students
+(distillation), and the per-parameter differences between training runs (distributed).
 
 Every function titles and labels its axes and returns the figure.
 """
@@ -7,6 +9,7 @@ Every function titles and labels its axes and returns the figure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,7 +17,14 @@ from matplotlib.figure import Figure
 
 import lstmbook.plots  # noqa: F401  (the book's figure style)
 
-__all__ = ["plot_memory_and_time", "plot_attributions", "plot_time_vs_length"]
+__all__ = [
+    "plot_memory_and_time",
+    "plot_attributions",
+    "plot_time_vs_length",
+    "plot_error_against_bits",
+    "plot_learning_curves",
+    "plot_parameter_differences",
+]
 
 
 def _ticks_at(ax, T: Sequence[int]) -> None:
@@ -103,4 +113,112 @@ def plot_time_vs_length(
     _ticks_at(ax, T)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def plot_error_against_bits(
+    bits: Sequence[int],
+    errors: Mapping[str, Sequence[float]],
+    *,
+    reference: tuple[str, float] | None = None,
+    title: str = "Test error against bits per weight",
+    ylabel: str = "test error rate",
+) -> Figure:
+    """Test error (y, logarithmic) against the bits stored per weight (x), one line per
+    quantization scheme (name -> one error per entry of ``bits``).
+
+    ``reference`` = (label, error): the unquantized model, drawn as a dashed line.
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
+    for (name, values), marker in zip(errors.items(), "osD^v", strict=False):
+        ax.plot(bits, values, marker=marker, label=name)
+    if reference is not None:
+        ax.axhline(reference[1], color="k", ls="--", lw=1, label=reference[0])
+    ax.set_yscale("log")
+    shown = [v for vs in errors.values() for v in vs if v > 0]
+    if reference is not None and reference[1] > 0:
+        shown.append(reference[1])
+    ticks = [t for t in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+             if min(shown) / 1.5 <= t <= max(shown) * 1.5]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())
+    ax.set_xticks(list(bits), [str(b) for b in bits])
+    ax.set(xlabel="bits per weight code (the scales not counted)", ylabel=ylabel,
+           title=title)
+    ax.legend(fontsize=9)
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def plot_learning_curves(
+    epochs: Sequence[int],
+    curves: Mapping[str, Any],
+    *,
+    title: str = "Learning curves",
+    ylabel: str = "test accuracy",
+    xlabel: str = "epoch",
+) -> Figure:
+    """One colour per model: every run (seed) as a thin line, their mean as a thick one.
+
+    Parameters
+    ----------
+    epochs : sequence (E,)
+        The x values, shared by every run.
+    curves : mapping name -> array (runs, E) or (E,)
+        A 1-D array is one run.
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
+    for k, (name, values) in enumerate(curves.items()):
+        runs = np.atleast_2d(np.asarray(values, dtype=float))
+        if runs.shape[1] != len(epochs):
+            raise ValueError(
+                f"plot_learning_curves: {name!r} has {runs.shape[1]} points, "
+                f"epochs has {len(epochs)}"
+            )
+        colour = f"C{k}"
+        if len(runs) > 1:
+            for run in runs:
+                ax.plot(epochs, run, color=colour, lw=0.8, alpha=0.45)
+        label = name if len(runs) == 1 else f"{name} (mean of {len(runs)} seeds)"
+        ax.plot(epochs, runs.mean(axis=0), color=colour, lw=2.2, label=label)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize=9)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_parameter_differences(
+    differences: Mapping[str, Any],
+    *,
+    tolerance: float | None = None,
+    eps: float | None = None,
+    title: str = "Per-parameter difference from the one-process run",
+) -> Figure:
+    """Histograms of ``|difference|`` per parameter on a logarithmic x axis, one per
+    comparison (name -> array of differences, any shape).
+
+    Exact zeros cannot sit on a log axis: they are counted in the legend instead.
+    ``tolerance`` and ``eps`` (float32's machine epsilon) are drawn as vertical lines.
+    """
+    arrays = {k: np.abs(np.asarray(v, dtype=float)).ravel() for k, v in differences.items()}
+    nonzero = np.concatenate([a[a > 0] for a in arrays.values()])
+    if nonzero.size == 0:
+        raise ValueError("plot_parameter_differences: every difference is exactly zero")
+    marks = [m for m in (tolerance, eps) if m is not None]
+    lo = np.log10(min(nonzero.min(), *marks)) - 0.5
+    hi = np.log10(max(nonzero.max(), *marks)) + 0.5
+    edges = np.logspace(lo, hi, 40)
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    for name, a in arrays.items():
+        zeros = int((a == 0).sum())
+        label = name if zeros == 0 else f"{name} ({zeros:,} exactly 0)"
+        ax.hist(a[a > 0], bins=edges, alpha=0.6, label=label)
+    if tolerance is not None:
+        ax.axvline(tolerance, color="k", ls="--", lw=1, label=f"tolerance {tolerance:g}")
+    if eps is not None:
+        ax.axvline(eps, color="k", ls=":", lw=1, label=f"float32 ε = {eps:.1e}")
+    ax.set_xscale("log")
+    ax.set(xlabel="|difference| per parameter", ylabel="number of parameters", title=title)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=9)
+    ax.grid(alpha=0.3, which="major")
     return fig

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from lstmbook.evaluation import mean_and_spread
 
@@ -53,6 +54,11 @@ def plot_seed_runs(
     ax.set_xticks(range(len(labels)), labels, rotation=15 if len(labels) > 4 else 0)
     if logy:
         ax.set_yscale("log")
+        # label 1, 2 and 5 of every decade, as plain numbers: a log axis with labels
+        # only at the powers of ten is hard to read when it spans one or two decades
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set(title=title, ylabel=ylabel)
     ax.grid(alpha=0.3, axis="y")
     return fig
