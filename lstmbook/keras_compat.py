@@ -19,16 +19,11 @@ from __future__ import annotations
 
 import math
 import os
-import re
-import textwrap
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 
 from ._checks import check_positive_int
+from .display import Caught, one_line, shows_error, shows_warnings  # noqa: F401
 
 __all__ = ["load_mnist_like", "MNIST_FONTS", "shows_error", "shows_warnings",
            "one_line"]
@@ -169,83 +164,6 @@ def load_mnist_like(
 
 
 # ------------------------------------------------------------------ errors, in one line
-def one_line(error: BaseException | warnings.WarningMessage, width: int = 88) -> str:
-    """``Type: message`` of an exception or a recorded warning, wrapped to ``width``.
-
-    Keras wraps an error raised inside a layer in a report of the call ("Exception
-    encountered when calling ...", "Arguments received by ..."); only the error's own
-    message is kept, with its whitespace collapsed.
-    """
-    if isinstance(error, warnings.WarningMessage):
-        kind, text = error.category.__name__, str(error.message)
-    else:
-        kind, text = type(error).__name__, str(error)
-    text = text.split("Arguments received by", 1)[0]
-    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # Keras's bold and reset escapes
-    text = re.sub(r"Exception encountered when calling \S+\(\)\.\s*", "", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    return textwrap.fill(f"{kind}: {text}", width, subsequent_indent="    ",
-                         break_long_words=False, break_on_hyphens=False)
+# The book's one helper for errors shown as lessons lives in lstmbook.display.
 
 
-@dataclass
-class Caught:
-    """What :func:`shows_error` caught: the exception, once the block has run."""
-
-    error: BaseException | None = None
-
-
-@contextmanager
-def shows_error(expected: type[BaseException] | tuple[type[BaseException], ...] = Exception,
-                width: int = 88) -> Iterator[Caught]:
-    """Run a block that must fail with ``expected``; print ``Type: message`` of the error.
-
-    Parameters
-    ----------
-    expected : exception type or tuple of types
-        The failure the page describes. Any other exception propagates unchanged.
-    width : int
-        Column at which the printed line is wrapped.
-
-    Yields
-    ------
-    Caught
-        Its ``error`` holds the exception after the block.
-
-    Raises
-    ------
-    AssertionError
-        If the block raised nothing: the page would describe a failure that did not happen.
-    """
-    caught = Caught()
-    try:
-        yield caught
-    except expected as error:  # the failure the page shows
-        caught.error = error
-        print(one_line(error, width))
-        return
-    raise AssertionError(
-        f"expected the block to raise {getattr(expected, '__name__', expected)}, "
-        "but it ran without an error"
-    )
-
-
-@contextmanager
-def shows_warnings(category: type[Warning] = Warning,
-                   width: int = 88) -> Iterator[list[warnings.WarningMessage]]:
-    """Record the warnings of ``category`` a block emits; print each as ``Type: message``.
-
-    Yields the list of recorded warnings (filled when the block ends). Each distinct
-    message is printed once, without the file path and source line a warning normally
-    shows.
-    """
-    with warnings.catch_warnings(record=True) as recorded:
-        warnings.simplefilter("always", category)
-        yield recorded
-    seen = set()
-    for w in recorded:
-        if issubclass(w.category, category):
-            line = one_line(w, width)
-            if line not in seen:
-                seen.add(line)
-                print(line)

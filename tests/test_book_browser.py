@@ -2,11 +2,14 @@
 
 Checks, on every page in ``_toc.yml``: math is typeset by the local MathJax (no raw TeX
 left, no MathJax error), no MyST role or directive is left raw, every image loaded, nothing
-is cut off at the right (a displayed equation fits its column; a wider table or code block
-scrolls, with a visible scrollbar), figures are at 150 dpi or more, Chinese text is drawn
-with a CJK font, and no request left the build folder. Uses Debian's
+is cut off at the right (a displayed equation fits its column; every line of code and of
+printed output fits the column, see :data:`COLUMNS`; only a wider table scrolls, with a
+visible scrollbar), figures are at 150 dpi or more, Chinese text is drawn with a CJK font,
+no request left the build folder, no page names a folder of the machine that built it,
+and no Chinese gloss is doubled. Uses Debian's
 ``chromium`` driven by Playwright through ``executable_path`` -- it never downloads a
-browser. Set ``LSTMBOOK_SKIP_BROWSER=1`` to skip where no Chromium can be installed.
+browser. Set ``LSTMBOOK_SKIP_BROWSER=1`` to skip where no Chromium can be installed, and
+``LSTMBOOK_REUSE_BUILD=1`` to read the pages of the last build instead of building.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -26,6 +30,22 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("LSTMBOOK_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 HTML = ROOT / "_build" / "html"
+
+#: The widest line of code or printed output, in columns (a CJK character takes two), that
+#: fits the text column. The rule: every line a reader sees in a code cell -- the source,
+#: what it prints, a library function a page shows -- fits without scrolling. A scrollbar
+#: is not enough: a reader of a long line sees its start, not that it goes on, and the
+#: part that matters (the end of a message, the last items of a list) is the part hidden.
+#: 80 columns of the book's code font fit the column of a 1280-pixel-wide window (and any
+#: wider one); book/_static/lstmbook.css sizes the font for it and wraps printed output
+#: that is still too long on a narrower screen.
+COLUMNS = 80
+
+#: Read the last build instead of building (pages added to _toc.yml since are skipped).
+REUSE = os.environ.get("LSTMBOOK_REUSE_BUILD") == "1"
+
+#: The window the pages are read in: a laptop's.
+VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -43,7 +63,13 @@ if os.environ.get("LSTMBOOK_SKIP_BROWSER") == "1":
 
 @pytest.fixture(scope="module")
 def built_book() -> Path:
-    """Run the README's build command; warnings are errors, so a clean exit means a clean book."""
+    """Run the README's build command; warnings are errors, so a clean exit means a clean book.
+
+    With ``LSTMBOOK_REUSE_BUILD=1`` the pages already in ``_build/html`` are read as they
+    are, without building (to check a build just made, while notebooks are being edited).
+    """
+    if REUSE and (HTML / "index.html").is_file():
+        return HTML
     cmd = [sys.executable, "-m", "jupyter_book", "build", str(ROOT), "-W", "-n", "--keep-going"]
     if shutil.which("jupyter-book"):
         cmd = ["jupyter-book", "build", str(ROOT), "-W", "-n", "--keep-going"]
@@ -70,7 +96,10 @@ def browser():
 
 
 def page_paths() -> list[str]:
-    return [entry + ".html" for entry in toc_files()]
+    pages = [entry + ".html" for entry in toc_files()]
+    if REUSE and (HTML / "index.html").is_file():
+        pages = [rel for rel in pages if (HTML / rel).is_file()]
+    return pages
 
 
 WAIT_FOR_MATHJAX = """
@@ -103,6 +132,7 @@ INSPECT_PAGE = """
     if (w > column.width + 1) wide.push({kind: 'equation', width: Math.round(w),
         column: Math.round(column.width), text: m.textContent.slice(0, 60)});
   }
+  const overflowing = [];
   for (const e of article.querySelectorAll('table, pre')) {
     const r = e.getBoundingClientRect();
     const style = getComputedStyle(e);
@@ -110,11 +140,15 @@ INSPECT_PAGE = """
     if (r.right > column.right + 1 || (e.scrollWidth > e.clientWidth + 1 && !scrolls))
       wide.push({kind: e.tagName.toLowerCase(), width: e.scrollWidth,
                  column: Math.round(column.width), text: e.textContent.slice(0, 60)});
+    if (e.tagName === 'PRE' && e.scrollWidth > e.clientWidth + 1)
+      overflowing.push({width: e.scrollWidth, box: e.clientWidth,
+                        text: e.textContent.split('\\n').reduce(
+                          (a, b) => (b.length > a.length ? b : a), '').slice(0, 100)});
   }
   const images = [...document.images].map(img => ({src: img.getAttribute('src'),
       ok: img.complete && img.naturalWidth > 0}));
   return {nMath: maths.length, nTypeset: document.querySelectorAll('mjx-container').length,
-          untypeset, rawTex, rawMyst, merror, wide, images};
+          untypeset, rawTex, rawMyst, merror, wide, overflowing, images};
 }
 """
 
@@ -134,8 +168,10 @@ def rendered_pages(built_book, browser) -> dict[str, dict]:
     results = {}
     for rel in page_paths():
         path = built_book / rel
+        if REUSE and not path.is_file():
+            continue  # added to _toc.yml after the build that is read
         assert path.is_file(), f"{rel} missing from the build"
-        page = browser.new_page()
+        page = browser.new_page(viewport=VIEWPORT)
         requests, failed = [], []
         page.on("request", lambda r, requests=requests: requests.append(r.url))
         page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
@@ -167,9 +203,96 @@ def test_page_shows_no_raw_myst_markup(rendered_pages, rel):
 
 @pytest.mark.parametrize("rel", page_paths())
 def test_nothing_is_cut_off_at_the_right(rendered_pages, rel):
-    """Displayed equations fit the text column; wider tables and code scroll visibly."""
+    """Displayed equations fit the text column; wider tables scroll visibly."""
     wide = rendered_pages[rel]["wide"]
     assert not wide, f"{rel}: wider than the text column and not scrolling: {wide[:4]}"
+
+
+def columns(line: str) -> int:
+    """Width of a line in a monospaced font: a CJK (wide) character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def code_lines(html_file: Path) -> list[tuple[str, str]]:
+    """(kind, line) of every line a reader sees in a code block of a built page: kind is
+    "code" for a cell's source, "output" for what it printed or showed, "block" for a
+    code block in the prose."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser")
+    article = soup.select_one(".bd-article") or soup
+    found = []
+    for pre in article.find_all("pre"):
+        if pre.find_parent(class_="cell_input"):
+            kind = "code"
+        elif pre.find_parent(class_="cell_output"):
+            kind = "output"
+        else:
+            kind = "block"
+        found += [(kind, line.rstrip()) for line in pre.get_text().split("\n")]
+    return found
+
+
+def test_the_line_check_counts_a_chinese_character_as_two_columns():
+    """The column count the line check uses: a wide (CJK) character counts twice."""
+    assert columns("遗忘门 f") == 8 and columns("x" * 81) == 81
+
+
+#: Folders of the machine that built the book, as they would appear in a traceback or a
+#: printed path: the checkout, installed packages, home folders.
+BUILD_PATHS = re.compile(
+    re.escape(str(ROOT)) + r"|/(?:site|dist)-packages/|/work/|/root/|/home/\w+/|/tmp/"
+    r"|/usr/lib/python|\.pyenv/"
+)
+
+
+def test_no_built_page_names_a_folder_of_the_build_machine(built_book):
+    """An error shown as a lesson is one line, ``Type: message``, with no traceback, so no
+    page prints the absolute path of a file on the machine that built it."""
+    found = {}
+    for path in sorted(built_book.rglob("*.html")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        hits = sorted({m.group(0) for m in BUILD_PATHS.finditer(text)})
+        if hits:
+            found[str(path.relative_to(built_book))] = hits
+    assert not found, f"pages naming folders of the build machine: {found}"
+
+
+def test_no_built_page_shows_a_traceback(built_book):
+    """Cells that demonstrate an error print one line through lstmbook.display.shows_error
+    instead of failing with a traceback (a cell tagged raises-exception)."""
+    pages = [str(p.relative_to(built_book)) for p in sorted(built_book.rglob("*.html"))
+             if "Traceback (most recent call last)" in p.read_text(encoding="utf-8")
+             or 'class="ansi-red-fg"' in p.read_text(encoding="utf-8")]
+    assert not pages, f"pages showing a traceback: {pages}"
+
+
+#: A parenthesised gloss with Chinese in it ("(模型评估)"), and what may stand between two
+#: glosses that are one doubled: white space and markup.
+GLOSS = re.compile(r"\([^()<>]{0,120}\)")
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+BETWEEN = re.compile(r"(?:\s|<[^<>]*>)*")
+
+
+def doubled_glosses(text: str) -> list[str]:
+    """Glosses written twice in a row: "Evaluating a forecaster (模型评估) (模型评估)"."""
+    glosses = [m for m in GLOSS.finditer(text) if CHINESE.search(m.group(0))]
+    return [b.group(0) for a, b in zip(glosses, glosses[1:], strict=False)
+            if a.group(0) == b.group(0) and BETWEEN.fullmatch(text, a.end(), b.start())]
+
+
+def test_a_doubled_gloss_is_found():
+    assert doubled_glosses("Evaluating a forecaster (模型评估) <em>(模型评估)</em>")
+    assert not doubled_glosses("forecasting (预测), then (预测) later in the sentence")
+
+
+def test_no_chinese_gloss_is_doubled(built_book):
+    doubled = {}
+    for path in sorted(built_book.rglob("*.html")):
+        hits = doubled_glosses(path.read_text(encoding="utf-8", errors="replace"))
+        if hits:
+            doubled[str(path.relative_to(built_book))] = hits[:5]
+    assert not doubled, f"glosses written twice: {doubled}"
 
 
 def test_figures_are_at_least_150_dpi(built_book):

@@ -99,7 +99,8 @@ def plot_gates(
     sample: int = 0,
     keys: Sequence[str] | None = None,
     title: str | None = None,
-    cmap: str = "RdBu_r",
+    cmap: str = "viridis",
+    signed_cmap: str = "RdBu_r",
 ) -> Figure:
     """Heat maps of gate values and states over time, one panel per key.
 
@@ -116,8 +117,10 @@ def plot_gates(
     title : str, optional
         Figure title.
     cmap : str
-        A diverging colour map; gates (in (0, 1)) use the range [0, 1], the candidate and
-        ``h`` [-1, 1], the cell state a symmetric range around 0.
+        A sequential colour map, for the gates (values in (0, 1), drawn on [0, 1]).
+    signed_cmap : str
+        A diverging colour map, for the signed values: the candidate and ``h`` on
+        [-1, 1], the cell state on a symmetric range around 0.
 
     Returns
     -------
@@ -140,18 +143,18 @@ def plot_gates(
         a = a[:, sample, :] if a.ndim == 3 else a
         if a.ndim != 2:
             raise ValueError(f"plot_gates: {key!r} must be (T, B, H) or (T, H), got {a.shape}")
-        if key in ("i", "f", "o", "r", "z"):
-            vmin, vmax = 0.0, 1.0
-        elif key == "c":
+        if key in ("i", "f", "o", "r", "z"):  # gates, in (0, 1): sequential
+            vmin, vmax, colours = 0.0, 1.0, cmap
+        elif key == "c":  # signed, unbounded: diverging, symmetric around 0
             m = max(float(np.abs(a).max()), 1e-12)
-            vmin, vmax = -m, m
-        else:
-            vmin, vmax = -1.0, 1.0
+            vmin, vmax, colours = -m, m, signed_cmap
+        else:  # g, h, n: signed, in (-1, 1)
+            vmin, vmax, colours = -1.0, 1.0, signed_cmap
         im = ax.imshow(
             a.T,
             aspect="auto",
             origin="lower",
-            cmap=cmap,
+            cmap=colours,
             vmin=vmin,
             vmax=vmax,
             interpolation="nearest",

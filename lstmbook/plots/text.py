@@ -19,6 +19,10 @@ def _draw_panel(ax, text: str, values: np.ndarray, width: int, title: str) -> No
     n_rows = len(lines)
     v = np.asarray(values, dtype=float)
     lim = max(float(np.max(np.abs(v))), 1e-9)
+    if v.min() >= 0:  # a count or a gate: sequential, from 0
+        cmap, vmin = "Blues", 0.0
+    else:  # signed: diverging, white at 0
+        cmap, vmin = "coolwarm", -lim
     grid = np.full((n_rows, width), np.nan)
     k = 0
     for r, line in enumerate(lines):
@@ -26,7 +30,7 @@ def _draw_panel(ax, text: str, values: np.ndarray, width: int, title: str) -> No
             if k < len(v) and c < width:
                 grid[r, c] = v[k]
             k += 1
-    ax.imshow(grid, cmap="coolwarm", vmin=-lim, vmax=lim, aspect="auto",
+    ax.imshow(grid, cmap=cmap, vmin=vmin, vmax=lim, aspect="auto",
               interpolation="nearest", extent=(-0.5, width - 0.5, n_rows - 0.5, -0.5))
     for r, line in enumerate(lines):
         for c, ch in enumerate(line[:width]):
@@ -52,7 +56,9 @@ def plot_text_heatmap(
     text : str
         A few lines (newlines break rows; columns past ``width`` are cut).
     panels : sequence of (title, values (len(text),))
-        Blue negative, red positive, white zero; one symmetric scale per panel.
+        Signed values: blue negative, red positive, white zero, on one symmetric
+        scale per panel; values that are never negative (a count, a gate): white at
+        0 to dark blue at the largest.
     title : str
     width : int
         Characters per row.
