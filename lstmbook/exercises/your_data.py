@@ -12,7 +12,7 @@ from .compare import Mistake, compare_function, compare_number
 PAGE = "applications/your_data"
 
 # ------------------------------------------------------------------ 1: rolling origins
-N_TEST, HORIZON = 30, 4
+N_TEST, HORIZON = 40, 6
 
 
 def origins(n_test: int = N_TEST, horizon: int = HORIZON) -> int:
