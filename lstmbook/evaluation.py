@@ -329,7 +329,13 @@ def diebold_mariano(loss_a, loss_b, horizon: int = 1, *,
     weight = (lambda k: 1.0) if kernel == "rectangular" else (lambda k: 1.0 - k / h)
     var = c @ c / n + 2 * sum(weight(k) * (c[k:] @ c[:-k]) / n for k in range(1, min(h, n)))
     if not var > 0:
-        raise ValueError("diebold_mariano: the loss differences have no variance")
+        if not c @ c > 0:
+            raise ValueError("diebold_mariano: the loss differences have no variance")
+        raise ValueError(
+            "diebold_mariano: the rectangular-kernel estimate of the long-run variance is "
+            "not positive for these losses (it can be, for short series); use "
+            "kernel='bartlett' (Newey-West), which cannot be negative"
+        )
     correction = np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
     t = correction * mean / np.sqrt(var / n)
     p = 2 * stats.t.sf(abs(t), df=n - 1)
