@@ -3,6 +3,9 @@
     torchrun --standalone --nproc_per_node 2 scripts/train_distributed.py --out ddp.npz
     python scripts/train_distributed.py --out single.npz          # one process, same batches
 
+``--losses FILE`` also writes the loss on the whole global batch at every update (the
+processes' shard losses averaged), as an npz file with one array ``loss``.
+
 Every process trains on its half of each global batch (``lstmbook.torch.distributed``);
 rank 0 writes the trained parameters with ``lstmbook.io.save_weights``. Without torchrun's
 variables the script trains in one process on the whole global batch, so the two files can
@@ -15,6 +18,7 @@ import argparse
 import os
 import time
 
+import numpy as np
 import torch
 
 from lstmbook import data
@@ -31,6 +35,7 @@ def make_model() -> torch.nn.Module:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", required=True, help="npz file for the trained parameters")
+    p.add_argument("--losses", help="npz file for the loss at every update")
     p.add_argument("--steps", type=int, default=60)
     p.add_argument("--batch-size", type=int, default=64, help="global batch")
     p.add_argument("--seq-len", type=int, default=20)
@@ -43,12 +48,15 @@ def main(argv: list[str] | None = None) -> None:
     x, y = data.adding_problem(512, args.seq_len, seed=0)
     x, y = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
     t0 = time.perf_counter()
-    state = ddp.train_data_parallel(
-        make_model, x, y, steps=args.steps, batch_size=args.batch_size, seed=0
+    state, history = ddp.train_data_parallel(
+        make_model, x, y, steps=args.steps, batch_size=args.batch_size, seed=0,
+        return_history=True,
     )
     seconds = time.perf_counter() - t0
     if rank == 0:
         save_weights(args.out, state)
+        if args.losses:
+            save_weights(args.losses, {"loss": np.asarray(history.loss)})
         print(f"world size {world}: {args.steps} steps of a global batch of {args.batch_size} "
               f"({args.batch_size // world} per process) in {seconds:.2f} s -> {args.out}")
     if launched:

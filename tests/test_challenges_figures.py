@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 from lstmbook.plots.challenges import (  # noqa: E402
     plot_error_against_bits,
     plot_learning_curves,
+    plot_loss_agreement,
     plot_parameter_differences,
 )
 
@@ -64,3 +65,19 @@ def test_parameter_differences_count_exact_zeros_and_mark_the_tolerance():
 def test_parameter_differences_refuse_all_zeros():
     with pytest.raises(ValueError, match="exactly zero"):
         plot_parameter_differences({"same": np.zeros(3)})
+
+
+def test_loss_agreement_draws_curves_and_distances_from_the_reference():
+    u = np.linspace(1.0, 0.1, 20)
+    fig = plot_loss_agreement({"one": u, "two": u + 1e-7, "other": u * 1.5}, "one")
+    top, bottom = fig.axes
+    assert len(top.lines) == 3 and len(bottom.lines) == 2
+    assert top.get_yscale() == "log" and bottom.get_yscale() == "log"
+    assert np.allclose(bottom.lines[0].get_ydata(), 1e-7)
+
+
+def test_loss_agreement_names_a_missing_reference_and_unequal_lengths():
+    with pytest.raises(ValueError, match="reference 'three'"):
+        plot_loss_agreement({"one": np.ones(3)}, "three")
+    with pytest.raises(ValueError, match="different lengths"):
+        plot_loss_agreement({"one": np.ones(3), "two": np.ones(4)}, "one")

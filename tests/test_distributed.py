@@ -34,6 +34,23 @@ def test_two_gloo_processes_give_the_parameters_of_one_process():
     assert ddp.max_abs_difference(one, start) > 1e-3  # training did move the weights
 
 
+def _train_with_losses():
+    x, y = _data()
+    state, history = ddp.train_data_parallel(
+        _model, x, y, steps=8, batch_size=16, seed=3, return_history=True
+    )
+    return {**state, "loss": torch.tensor(history.loss)}
+
+
+def test_two_processes_record_the_global_batch_loss_of_one_process():
+    torch.set_num_threads(1)
+    one = _train_with_losses()
+    two = ddp.spawn(_train_with_losses, 2, start_method="fork")
+    assert one["loss"].shape == (8,) and two["loss"].shape == (8,)
+    # each process alone sees half the batch; the recorded loss is the whole batch's
+    assert abs(two["loss"] - one["loss"].numpy()).max() < 1e-5
+
+
 def test_shard_splits_the_global_batch_evenly_and_refuses_a_remainder():
     b = torch.arange(10)
     assert torch.equal(torch.cat([ddp.shard(b, r, 2) for r in range(2)]), b)

@@ -1,7 +1,8 @@
 """Figures of the challenges chapter (book/challenges): memory and time of BPTT,
 attributions over time, LSTM against Transformer time per sequence length, test error
 against bits per weight (compression), learning curves of teacher and students
-(distillation), and the per-parameter differences between training runs (distributed).
+(distillation), and the per-parameter differences and the loss curves of training runs
+(distributed).
 
 Every function titles and labels its axes and returns the figure.
 """
@@ -24,6 +25,7 @@ __all__ = [
     "plot_error_against_bits",
     "plot_learning_curves",
     "plot_parameter_differences",
+    "plot_loss_agreement",
 ]
 
 
@@ -221,4 +223,55 @@ def plot_parameter_differences(
     ax.set(xlabel="|difference| per parameter", ylabel="number of parameters", title=title)
     fig.legend(loc="outside lower center", ncols=2, fontsize=9)
     ax.grid(alpha=0.3, which="major")
+    return fig
+
+
+def plot_loss_agreement(
+    losses: Mapping[str, Any],
+    reference: str,
+    *,
+    title: str = "Training loss, one process and two",
+) -> Figure:
+    """Loss curves of several runs (top) and each run's distance from ``reference``
+    (bottom), both on logarithmic y axes.
+
+    Parameters
+    ----------
+    losses : mapping name -> array (U,)
+        The loss at every update; all of the same length.
+    reference : str
+        The name of the run the others are compared with.
+    """
+    curves = {k: np.asarray(v, dtype=float).ravel() for k, v in losses.items()}
+    if reference not in curves:
+        raise ValueError(
+            f"plot_loss_agreement: reference {reference!r} is not one of "
+            f"{sorted(curves)}"
+        )
+    lengths = {len(v) for v in curves.values()}
+    if len(lengths) != 1:
+        raise ValueError(
+            f"plot_loss_agreement: runs of different lengths {sorted(lengths)}"
+        )
+    updates = np.arange(1, lengths.pop() + 1)
+    ref = curves[reference]
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(6.4, 5.2), sharex=True, layout="constrained",
+        height_ratios=(3, 2),
+    )
+    styles = ["-", "--", "-."]
+    for k, (name, loss) in enumerate(curves.items()):
+        top.plot(updates, loss, color=f"C{k}", ls=styles[k % 3], lw=1.6,
+                 label=name)
+        if name != reference:
+            gap = np.abs(loss - ref)
+            shown = np.where(gap > 0, gap, np.nan)  # exact zeros: not on a log axis
+            bottom.plot(updates, shown, color=f"C{k}", ls=styles[k % 3],
+                        lw=1.4, label=name)
+    top.set(yscale="log", ylabel="loss (MSE)", title=title)
+    top.legend(fontsize=9)
+    bottom.set(yscale="log", xlabel="update",
+               ylabel=f"|loss − {reference}|")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
     return fig

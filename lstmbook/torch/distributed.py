@@ -28,6 +28,7 @@ from torch import nn
 
 from lstmbook._checks import check_positive_int
 from lstmbook.torch.train import fit
+from lstmbook.training import History
 
 __all__ = [
     "free_port",
@@ -83,36 +84,47 @@ def train_data_parallel(
     batch_size: int,
     lr: float = 1e-2,
     seed: int = 0,
-) -> dict[str, torch.Tensor]:
+    return_history: bool = False,
+) -> dict[str, torch.Tensor] | tuple[dict[str, torch.Tensor], History]:
     """Train with Adam on an MSE loss, data-parallel if a process group is up.
 
-    With ``torch.distributed`` initialised (``W`` processes), every process builds the model,
-    wraps it in DDP and uses its :func:`shard` of each global batch; without it, one process
-    uses the whole global batch. Both see the same sequence of global batches.
+    With ``torch.distributed`` initialised (``W`` processes), every process
+    builds the model, wraps it in DDP and uses its :func:`shard` of each global
+    batch; without it, one process uses the whole global batch. Both see the
+    same sequence of global batches.
 
     Parameters
     ----------
     make_model : callable () -> nn.Module
-        Called after ``torch.manual_seed(seed)``; DDP also broadcasts rank 0's weights.
+        Called after ``torch.manual_seed(seed)``; DDP also broadcasts rank 0's
+        weights.
     x : tensor (N, T, I)
     y : tensor (N, O)
     steps, batch_size : int
-        ``batch_size`` is the *global* batch, divisible by the number of processes.
+        ``batch_size`` is the *global* batch, divisible by the number of
+        processes.
     lr : float
     seed : int
+    return_history : bool
+        Also return the run's :class:`~lstmbook.training.History`, its
+        ``loss`` the loss on the whole global batch at every update (the
+        processes' shard losses averaged, the same on every process).
 
     Returns
     -------
     dict name -> tensor
-        The trained parameters (of the inner module, identical on every process).
+        The trained parameters (of the inner module, the same on every
+        process); with ``return_history``, the pair ``(parameters, history)``.
     """
     steps = check_positive_int(steps, "steps")
     batch_size = check_positive_int(batch_size, "batch_size")
     distributed = dist.is_available() and dist.is_initialized()
-    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+    rank, world = (0, 1)
+    if distributed:
+        rank, world = dist.get_rank(), dist.get_world_size()
     torch.manual_seed(seed)
     model = make_model().to(x.dtype)
-    net: nn.Module = nn.parallel.DistributedDataParallel(model) if distributed else model
+    net = nn.parallel.DistributedDataParallel(model) if distributed else model
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     batches = global_batches(len(x), batch_size, steps, seed)
 
@@ -120,10 +132,17 @@ def train_data_parallel(
         idx = shard(torch.as_tensor(batches[update]), rank, world)
         return x[idx], y[idx]
 
-    # the book's one loop; the DDP wrapper all-reduces the gradients inside backward()
-    fit(net, local_batch, loss_fn=nn.functional.mse_loss, optimizer=opt, steps=steps,
-        progress=False)
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    # the book's one loop; DDP all-reduces the gradients inside backward()
+    history = fit(net, local_batch, loss_fn=nn.functional.mse_loss,
+                  optimizer=opt, steps=steps, progress=False)
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if not return_history:
+        return state
+    if distributed:  # equal shards: the mean of shard means is the batch mean
+        losses = torch.tensor(history.loss, dtype=torch.float64)
+        dist.all_reduce(losses)
+        history.loss = (losses / world).tolist()
+    return state, history
 
 
 def init_from_env(backend: str = "gloo") -> tuple[int, int]:
