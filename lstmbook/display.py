@@ -39,9 +39,10 @@ def show_source(obj: Any) -> Any:
     """The source of a library function, method or class, syntax-highlighted in Jupyter.
 
     Returns an ``IPython.display.Code`` object when IPython is installed (a notebook
-    renders it), else the source as a string.
+    renders it), else the source as a string. A method is shown dedented, as it would
+    read at the left margin.
     """
-    source = inspect.getsource(obj)
+    source = textwrap.dedent(inspect.getsource(obj))
     try:
         from IPython.display import Code
     except ImportError:

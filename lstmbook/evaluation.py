@@ -126,11 +126,13 @@ def walk_forward(
     origins: Sequence[int] | np.ndarray,
     horizon: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Rolling-origin evaluation: at each origin ``t``, forecast ``series[t : t + horizon]``.
+    """Rolling-origin evaluation: at each ``t``, forecast
+    ``series[t : t + horizon]``.
 
-    The forecaster is called as ``forecaster(history)`` with ``history`` a *read-only
-    copy* of ``series[:t]`` -- it cannot see, or change, anything from ``t`` on. Its
-    parameters stay fixed (no refitting); only the data it conditions on grow.
+    The forecaster is called as ``forecaster(history)`` with ``history`` a
+    *read-only copy* of ``series[:t]`` -- it cannot see, or change, anything
+    from ``t`` on. Its parameters stay fixed (no refitting); only the data it
+    conditions on grow.
 
     Returns
     -------
@@ -143,8 +145,8 @@ def walk_forward(
         raise ValueError("origins is empty")
     if origins.min() < 1 or origins.max() + horizon > len(s):
         raise ValueError(
-            f"origins must lie in [1, {len(s) - horizon}] so that {horizon} targets exist, "
-            f"got [{origins.min()}, {origins.max()}]"
+            f"origins must lie in [1, {len(s) - horizon}] so that {horizon} "
+            f"targets exist, got [{origins.min()}, {origins.max()}]"
         )
     preds = []
     for t in origins:
@@ -153,8 +155,8 @@ def walk_forward(
         pred = np.asarray(forecaster(history), dtype=float).reshape(-1)
         if pred.shape != (horizon,):
             raise ValueError(
-                f"forecaster returned shape {format_shape(pred.shape)} at origin {t}, "
-                f"expected ({horizon},)"
+                f"forecaster returned shape {format_shape(pred.shape)} "
+                f"at origin {t}, expected ({horizon},)"
             )
         preds.append(pred)
     y_true = np.stack([s[t : t + horizon] for t in origins])

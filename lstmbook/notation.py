@@ -423,7 +423,8 @@ def lstm_step_torch(
 def lstm_step_concat(
     p: Mapping[str, Any], x: Any, h_prev: Any, c_prev: Any
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One step as most tutorials write it: ``i = σ(W_i · [h_prev, x] + b_i)`` and so on.
+    """One step as most tutorials write it: ``i = σ(W_i · [h_prev, x] + b_i)``,
+    and so on.
 
     Parameters
     ----------
@@ -437,7 +438,8 @@ def lstm_step_concat(
     h, c : ndarray (B, H)
     """
     _require(p, _CONCAT_KEYS, "concatenated")
-    z = np.concatenate([_as_numpy(h_prev), _as_numpy(x)], axis=-1)  # [h_{t-1}, x_t]
+    # z = [h_{t-1}, x_t]
+    z = np.concatenate([_as_numpy(h_prev), _as_numpy(x)], axis=-1)
     i = _sigmoid(z @ p["W_i"].T + p["b_i"])
     f = _sigmoid(z @ p["W_f"].T + p["b_f"])
     g = np.tanh(z @ p["W_C"].T + p["b_C"])

@@ -53,13 +53,16 @@ def cmvn(frames: np.ndarray) -> np.ndarray:
 
 
 def dtw_cost(a: np.ndarray, b: np.ndarray) -> float:
-    """Cost of the cheapest monotone alignment of ``a`` (Ta, C) with ``b`` (Tb, C):
-    Euclidean frame distances summed along the warping path, divided by ``Ta + Tb``."""
+    """Cost of the cheapest monotone alignment of ``a`` (Ta, C) with ``b``
+    (Tb, C): Euclidean frame distances summed along the warping path, divided by
+    ``Ta + Tb``."""
     import librosa
 
     a, b = _check_frames(a, "a"), _check_frames(b, "b")
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"a has {a.shape[1]} coefficients per frame, b has {b.shape[1]}")
+        raise ValueError(
+            f"a has {a.shape[1]} coefficients per frame, b has {b.shape[1]}"
+        )
     D = librosa.sequence.dtw(X=a.T, Y=b.T, metric="euclidean", backtrack=False)
     return float(D[-1, -1]) / (len(a) + len(b))
 
@@ -89,7 +92,7 @@ class TemplateMatcher:
         self.templates: list[tuple[int, np.ndarray]] = []
 
     def features(self, frames: np.ndarray) -> np.ndarray:
-        """(T, 13) MFCC of one clip -> its voiced stretch, normalised, without c0."""
+        """(T, 13) MFCC of a clip -> its voiced stretch, normalised, no c0."""
         return cmvn(voiced_stretch(frames, self.drop_db))[:, 1:]
 
     def fit(self, clips: np.ndarray, labels: np.ndarray) -> TemplateMatcher:

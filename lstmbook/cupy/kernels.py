@@ -508,12 +508,15 @@ def elementwise_kernel(spec: StepKernel) -> Any:
     return kernel
 
 
-def lstm_step_forward_(gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: Array) -> None:
-    """Fused forward of one step on the GPU: one kernel launch, nothing allocated.
+def lstm_step_forward_(
+    gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: Array
+) -> None:
+    """Fused forward of one step on the GPU: one kernel launch, no allocation.
 
-    Same contract as :func:`lstmbook.numpy.functional.lstm_step_forward_` with gate-major
-    gates (the layout :class:`lstmbook.numpy.LSTM` / ``LSTMCell`` pass their step
-    hooks), for CuPy arrays of one dtype (float32 or float64; CuPy refuses a mix).
+    Same contract as :func:`lstmbook.numpy.functional.lstm_step_forward_` with
+    gate-major gates (the layout :class:`lstmbook.numpy.LSTM` / ``LSTMCell``
+    pass their step hooks), for CuPy arrays of one dtype (float32 or float64;
+    CuPy refuses a mix).
 
     Parameters
     ----------
@@ -527,11 +530,13 @@ def lstm_step_forward_(gates: Array, c_prev: Array, c: Array, tanh_c: Array, h: 
     Raises
     ------
     ValueError
-        If a shape differs or ``gates`` is not C-contiguous (:func:`check_step_arrays`).
+        If a shape differs or ``gates`` is not C-contiguous
+        (:func:`check_step_arrays`).
     """
-    arrays = {"gates": gates, "c_prev": c_prev, "c": c, "tanh_c": tanh_c, "h": h}
+    arrays = dict(gates=gates, c_prev=c_prev, c=c, tanh_c=tanh_c, h=h)
     check_step_arrays("lstm_step_forward_", FORWARD, arrays)
-    elementwise_kernel(FORWARD)(c_prev, int(c.size), gates, c, tanh_c, h)  # FORWARD_ARGS
+    # the arguments in the order of FORWARD_ARGS
+    elementwise_kernel(FORWARD)(c_prev, int(c.size), gates, c, tanh_c, h)
 
 
 def lstm_step_backward_(

@@ -64,7 +64,8 @@ class _OnDevice:
         if self.fused:
             kernels.lstm_step_forward_(gates, c_prev, c, tanh_c, h)
         else:
-            super()._cell_step_forward_(gates, c_prev, c, tanh_c, h)  # type: ignore[misc]
+            numpy_step = super()._cell_step_forward_  # type: ignore[misc]
+            numpy_step(gates, c_prev, c, tanh_c, h)
 
     def _cell_step_backward_(
         self,

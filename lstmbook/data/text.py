@@ -184,11 +184,12 @@ def decode(ids) -> str:
 def stream_batches(
     ids: np.ndarray, batch_size: int, seq_len: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Windows for truncated BPTT: the text cut into ``batch_size`` parallel streams.
+    """Windows for truncated BPTT: the text cut into ``batch_size`` streams.
 
-    Stream b is the b-th contiguous stretch of ``ids``; window k holds characters
-    ``k*seq_len .. (k+1)*seq_len - 1`` of every stream. Row b of window k+1 continues row
-    b of window k, so a model may carry its state from one window to the next.
+    Stream b is the b-th contiguous stretch of ``ids``; window k holds
+    characters ``k*seq_len .. (k+1)*seq_len - 1`` of every stream. Row b of
+    window k+1 continues row b of window k, so a model may carry its state from
+    one window to the next.
 
     Parameters
     ----------
@@ -207,8 +208,9 @@ def stream_batches(
     n = (len(ids) - 1) // batch_size
     if n < seq_len:
         raise ValueError(
-            f"stream_batches: {len(ids)} characters give streams of {n}, shorter than "
-            f"seq_len={seq_len} (use a smaller batch_size or seq_len)"
+            f"stream_batches: {len(ids)} characters give streams of {n}, "
+            f"shorter than seq_len={seq_len} (use a smaller batch_size or "
+            "seq_len)"
         )
     x = ids[: n * batch_size].reshape(batch_size, n).astype(np.int64)
     y = ids[1 : n * batch_size + 1].reshape(batch_size, n).astype(np.int64)

@@ -181,11 +181,14 @@ def gate_nonlinearities_(
 
     Parameters
     ----------
-    gates : array (4, *S), gate-major, or (B, 4H), batch-major (see :func:`gate_views`)
-        Pre-activations ``[a_i, a_f, a_g, a_o]`` on entry, ``[i, f, g, o]`` on return.
+    gates : array (4, *S), gate-major, or (B, 4H), batch-major
+        (see :func:`gate_views`).
+        Pre-activations ``[a_i, a_f, a_g, a_o]`` on entry, ``[i, f, g, o]`` on
+        return.
     scale, shift : array (4, *S), optional
-        From :func:`gate_activation_constants`, for gate-major gates (made here if not
-        given, for either layout; pass them in a loop to avoid remaking them each step).
+        From :func:`gate_activation_constants`, for gate-major gates (made
+        here if not given, for either layout; pass them in a loop to avoid
+        remaking them each step).
 
     Returns
     -------
@@ -212,19 +215,20 @@ def lstm_step_forward_(
     *,
     xp: ModuleType = np,
 ) -> None:
-    """Elementwise part of one LSTM step: gate non-linearities, new cell and hidden state.
+    """Elementwise part of one LSTM step: gates, new cell and hidden state.
 
     Everything is written into the given arrays; nothing is allocated.
 
     Parameters
     ----------
-    gates : array (4, *S), gate-major, or (B, 4H), batch-major (see :func:`gate_views`)
-        In: pre-activations ``[a_i, a_f, a_g, a_o]`` (both matrix products and both
-        biases already added). Out: gate values ``[i, f, g, o]`` (kept for the backward
-        pass and for plots).
+    gates : array (4, *S), gate-major, or (B, 4H), batch-major
+        (see :func:`gate_views`).
+        In: pre-activations ``[a_i, a_f, a_g, a_o]`` (both matrix products and
+        both biases already added). Out: gate values ``[i, f, g, o]`` (kept for
+        the backward pass and for plots).
     c_prev : array S
-        Previous cell state (read only). ``S`` is the state shape, (B, H) or (H, B):
-        all state-shaped arguments share it, and ``gates[k]`` has it too.
+        Previous cell state (read only). ``S`` is the state shape, (B, H) or
+        (H, B): all state-shaped arguments share it, and ``gates[k]`` has it.
     c : array S
         Out: new cell state ``f ⊙ c_prev + i ⊙ g``.
     tanh_c : array S
@@ -238,7 +242,8 @@ def lstm_step_forward_(
     mul, add = xp.multiply, xp.add
     gate_nonlinearities_(gates, scale, shift, xp=xp)
     i, f, g, o = gate_views(gates)
-    mul(i, g, tanh_c)  # tanh_c is scratch for i g (h may be a strided view: write it once)
+    # tanh_c is scratch for i g (h may be a strided view: write it once)
+    mul(i, g, tanh_c)
     mul(f, c_prev, c)
     add(c, tanh_c, c)  # c = f c_prev + i g
     xp.tanh(c, tanh_c)
@@ -257,30 +262,33 @@ def lstm_step_backward_(
     g_offset: Array | None = None,
     xp: ModuleType = np,
 ) -> None:
-    """Elementwise part of one backward step: from ∂L/∂h, ∂L/∂c to ∂L/∂a and ∂L/∂c_prev.
+    """Elementwise part of one backward step: ∂L/∂h, ∂L/∂c to ∂L/∂a, ∂L/∂c_prev.
 
     Parameters
     ----------
     dh : array S
-        ∂L/∂h_t in total (from the output at t and from step t+1). Read, then used as
-        scratch: its contents are undefined on return. ``S`` is the state shape, as in
-        :func:`lstm_step_forward_`.
+        ∂L/∂h_t in total (from the output at t and from step t+1). Read, then
+        used as scratch: its contents are undefined on return. ``S`` is the
+        state shape, as in :func:`lstm_step_forward_`.
     dc : array S
-        In: ∂L/∂c_t arriving from step t+1 (not yet including the path through h_t).
-        Out: ∂L/∂c_{t-1}.
-    gates : array (4, *S), gate-major, or (B, 4H), batch-major (see :func:`gate_views`)
-        Gate values ``[i, f, g, o]`` of step t (from :func:`lstm_step_forward_`).
+        In: ∂L/∂c_t arriving from step t+1 (not yet including the path through
+        h_t). Out: ∂L/∂c_{t-1}.
+    gates : array (4, *S), gate-major, or (B, 4H), batch-major
+        (see :func:`gate_views`).
+        Gate values ``[i, f, g, o]`` of step t (from
+        :func:`lstm_step_forward_`).
     c_prev : array S
         Cell state c_{t-1}.
     tanh_c : array S
         ``tanh(c_t)``.
     dgates : array, the layout and shape of ``gates``
-        Out: ∂L/∂a_t, the gradient of the pre-activations ``[da_i, da_f, da_g, da_o]``.
+        Out: ∂L/∂a_t, the gradient of the pre-activations
+        ``[da_i, da_f, da_g, da_o]``.
     work : array shaped like ``gates``, optional
         Scratch space (allocated here if not given; pass it in a loop).
     g_offset : array (4, *S), optional
-        From :func:`gate_derivative_offset`, for gate-major gates (made here if not
-        given, for either layout; pass it in a loop).
+        From :func:`gate_derivative_offset`, for gate-major gates (made here if
+        not given, for either layout; pass it in a loop).
     xp : module
     """
     mul, add, sub = xp.multiply, xp.add, xp.subtract
@@ -303,10 +311,11 @@ def lstm_step_backward_(
     mul(dc, i, da_g)  # dg = dc i
     mul(dc, f, dc)  # dc_prev = dc f
 
-    # 2. Through the non-linearities: σ' = s (1 - s) on i, f, o; tanh' = 1 - g² on g.
-    # Both are (1 - A)(A + K) with K = 0 on the σ blocks and K = 1 on g: four calls for
-    # all four blocks. (1 - A is exact in floating point for A ≥ ½, so no digits are
-    # lost as A -> 1, as they would be in s - s² or 1 - g².)
+    # 2. Through the non-linearities: σ' = s (1 - s) on i, f, o; tanh' = 1 - g²
+    # on g. Both are (1 - A)(A + K) with K = 0 on the σ blocks and K = 1 on g:
+    # four calls for all four blocks. (1 - A is exact in floating point for
+    # A ≥ ½, so no digits are lost as A -> 1, as they would be in s - s² or
+    # 1 - g².)
     sub(1.0, gates, work)
     mul(dgates, work, dgates)  # U (1 - A)
     add(gates, g_offset, work)

@@ -749,14 +749,15 @@ class LSTM(_RecurrentBase):
         suffix: str = "",
         mask: Array | None = None,
     ) -> _LayerCache:
-        """Forward of layer ``k`` over all steps (feature-major, see :class:`_LayerCache`).
+        """Forward of layer ``k`` over all steps (feature-major, see
+        :class:`_LayerCache`).
 
         Parameters
         ----------
         k : int
         x_cols : ndarray (T, I_k, B)
-            The layer's input, one (I_k, B) matrix per step (any strides BLAS accepts),
-            in the order the direction reads it.
+            The layer's input, one (I_k, B) matrix per step (any strides BLAS
+            accepts), in the order the direction reads it.
         x_rows : ndarray (T*B, I_k) or None
             The same input as rows, kept for the weight gradient (None: layer k-1's
             states of a one-directional LSTM, read from its cache).
@@ -773,8 +774,8 @@ class LSTM(_RecurrentBase):
         # Input projection for all steps in one call, both biases added: (T, 4H, B).
         gates = xp.matmul(w_ih, x_cols)
         if self.bias:
-            bias = (p[f"bias_ih_l{k}{suffix}"] + p[f"bias_hh_l{k}{suffix}"]).reshape(4 * H, 1)
-            xp.add(gates, bias, out=gates)
+            bias = p[f"bias_ih_l{k}{suffix}"] + p[f"bias_hh_l{k}{suffix}"]
+            xp.add(gates, bias.reshape(4 * H, 1), out=gates)
         gates = gates.reshape(T, 4, H, B)
 
         hs = xp.empty((H, T + 1, B), dtype=self.dtype)
@@ -790,7 +791,8 @@ class LSTM(_RecurrentBase):
         self._use_state_shape((H, B))
         matmul, add, step = xp.matmul, xp.add, self._cell_step_forward_
         h_steps = hs.transpose(1, 0, 2)  # (T+1, H, B) views of hs
-        steps = zip(gates, cs[:-1], cs[1:], tanh_cs, h_steps[:-1], h_steps[1:], strict=True)
+        steps = zip(gates, cs[:-1], cs[1:], tanh_cs, h_steps[:-1], h_steps[1:],
+                    strict=True)
         for t, (a_t, c_prev, c_t, tanh_c_t, h_prev, h_t) in enumerate(steps):
             if t > 0 or h0 is not None:  # h_0 = 0 contributes nothing
                 matmul(w_hh, h_prev, out=recurrent)  # (4H, H) x (H, B)
@@ -799,7 +801,8 @@ class LSTM(_RecurrentBase):
             if t in padded:  # padding: keep the state
                 xp.copyto(c_t, c_prev, where=~mask[t])
                 xp.copyto(h_t, h_prev, where=~mask[t])
-        return _LayerCache(x_rows=x_rows, gates=gates, hs=hs, cs=cs, tanh_cs=tanh_cs, mask=mask)
+        return _LayerCache(x_rows=x_rows, gates=gates, hs=hs, cs=cs,
+                           tanh_cs=tanh_cs, mask=mask)
 
     # ---------------------------------------------------------------------- backward
     def backward(
@@ -888,24 +891,26 @@ class LSTM(_RecurrentBase):
         *,
         suffix: str = "",
     ) -> Array:
-        """Backward of layer ``k``: fills the layer's ``grads``, ``grad_h0``/``grad_c0`` (B, H).
+        """Backward of layer ``k``: fills the layer's ``grads`` and
+        ``grad_h0``, ``grad_c0`` (B, H).
 
         Parameters
         ----------
         d_out : ndarray (T, H, B)
-            ∂L/∂h_t coming from above (the loss or layer k+1), one (H, B) block per step,
-            in the order the direction read the sequence.
+            ∂L/∂h_t coming from above (the loss or layer k+1), one (H, B)
+            block per step, in the order the direction read the sequence.
         dh_n, dc_n : ndarray (B, H) or None
         d_gates : ndarray (4H, T, B)
-            Work buffer, overwritten with ∂L/∂a; as a (4H, T*B) matrix it meets the
-            layer's inputs and states in one product each.
+            Work buffer, overwritten with ∂L/∂a; as a (4H, T*B) matrix it
+            meets the layer's inputs and states in one product each.
         suffix : str
             ``""`` or ``"_reverse"``: whose parameters.
 
         Returns
         -------
-        ∂L/∂x for the layer's input, in the direction's order: (T, B, I) rows for layer 0,
-        otherwise (T, I_k, B) blocks, the ``d_out`` of the layer below.
+        ∂L/∂x for the layer's input, in the direction's order: (T, B, I) rows
+        for layer 0, otherwise (T, I_k, B) blocks, the ``d_out`` of the layer
+        below.
         """
         xp, p, g, H = self.xp, self.params, self.grads, self.hidden_size
         T, _, _, B = cache.gates.shape
@@ -919,20 +924,25 @@ class LSTM(_RecurrentBase):
             dh_next[...] = dh_n.T
         if dc_n is not None:
             dc[...] = dc_n.T
-        da = xp.empty((4 * H, B), dtype=self.dtype)  # this step's ∂L/∂a, contiguous
+        # this step's ∂L/∂a, contiguous
+        da = xp.empty((4 * H, B), dtype=self.dtype)
         da_gm = da.reshape(4, H, B)
-        dot, add, copyto, step = xp.dot, xp.add, xp.copyto, self._cell_step_backward_
+        dot, add, copyto = xp.dot, xp.add, xp.copyto
+        step = self._cell_step_backward_
         mask, padded = cache.mask, _padded_steps(cache.mask)
         da_steps = d_gates.transpose(1, 0, 2)  # (T, 4H, B) views of d_gates
-        steps = zip(d_out, cache.gates, cache.cs[:-1], cache.tanh_cs, da_steps, strict=True)
-        for t, (d_out_t, a_t, c_prev, tanh_c_t, da_t) in reversed(list(enumerate(steps))):
+        steps = list(zip(d_out, cache.gates, cache.cs[:-1], cache.tanh_cs,
+                         da_steps, strict=True))
+        for t in reversed(range(T)):
+            d_out_t, a_t, c_prev, tanh_c_t, da_t = steps[t]
             add(d_out_t, dh_next, dh)
             if t in padded:  # padding passes dh and dc through untouched
                 keep_dh, keep_dc = dh.copy(), dc.copy()
             step(dh, dc, a_t, c_prev, tanh_c_t, da_gm)
             if t in padded:
                 da *= mask[t]
-            dot(w_hh_t, da, out=dh_next)  # ∂L/∂h_{t-1} = W_hh^T da: (H, 4H) x (4H, B)
+            # ∂L/∂h_{t-1} = W_hh^T da: (H, 4H) x (4H, B)
+            dot(w_hh_t, da, out=dh_next)
             if t in padded:
                 copyto(dh_next, keep_dh, where=~mask[t])
                 copyto(dc, keep_dc, where=~mask[t])

@@ -115,7 +115,10 @@ def _check_target(target: Sequence[int], num_frames: int, num_classes: int,
 # ----------------------------------------------------------------------------- greedy
 
 def collapse(path: Sequence[int], blank: int = 0) -> list[int]:
-    """Merge runs of equal labels, then drop blanks: ``[1, 1, 0, 1, 2, 2] -> [1, 1, 2]``."""
+    """Merge runs of equal labels, then drop blanks.
+
+    ``[1, 1, 0, 1, 2, 2] -> [1, 1, 2]``: the blank (0) separates the two 1s.
+    """
     out: list[int] = []
     previous = None
     for label in path:

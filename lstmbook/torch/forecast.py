@@ -64,10 +64,14 @@ def relative_windows(x: np.ndarray, scale: float, y: np.ndarray | None = None):
     """
     x = np.asarray(x, dtype=float)
     if x.ndim != 2:
-        raise ValueError(f"x: expected (N, window), got shape {format_shape(x.shape)}")
+        raise ValueError(
+            f"x: expected (N, window), got shape {format_shape(x.shape)}"
+        )
     last = x[:, -1:]
     xr = (x - last) / scale
-    return xr if y is None else (xr, (np.asarray(y, dtype=float) - last) / scale)
+    if y is None:
+        return xr
+    return xr, (np.asarray(y, dtype=float) - last) / scale
 
 
 @dataclass

@@ -58,7 +58,11 @@ def project_inputs(x: Tensor, weight_ih: Tensor, bias_ih: Tensor | None) -> Tens
 
 
 def lstm_step(
-    x_proj: Tensor, h: Tensor, c: Tensor, weight_hh: Tensor, bias_hh: Tensor | None
+    x_proj: Tensor,
+    h: Tensor,
+    c: Tensor,
+    weight_hh: Tensor,
+    bias_hh: Tensor | None,
 ) -> State:
     """One LSTM time step, given the already projected input.
 
@@ -115,7 +119,8 @@ def lstm_layer(
     output : Tensor (T, B, H)
         The hidden state after every step.
     h_T, c_T : Tensor (B, H)
-        The state after the last step (the last real step of each sequence, if masked).
+        The state after the last step (the last real step of each sequence,
+        if masked).
     """
     x_proj = project_inputs(x, weight_ih, bias_ih)  # (T, B, 4H), one matmul
     h, c = h0, c0
@@ -126,7 +131,8 @@ def lstm_layer(
             h, c = h_new, c_new
             outputs.append(h)
         else:
-            h, c = torch.where(mask[t], h_new, h), torch.where(mask[t], c_new, c)
+            h = torch.where(mask[t], h_new, h)
+            c = torch.where(mask[t], c_new, c)
             outputs.append(h * mask[t])
     return torch.stack(outputs), h, c
 

@@ -146,8 +146,8 @@ class LuongAttention(nn.Module):
     def forward(
         self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """``query`` (B, T, H), ``keys`` (B, S, H), ``mask`` (B, S) -> context (B, T, H),
-        weights (B, T, S) summing to 1 over S."""
+        """``query`` (B, T, H), ``keys`` (B, S, H), ``mask`` (B, S) ->
+        context (B, T, H), weights (B, T, S) summing to 1 over S."""
         scores = query @ self.W(keys).transpose(1, 2)
         scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
         weights = torch.softmax(scores, dim=-1)
