@@ -55,6 +55,8 @@ DISPLAY_NAMES = {
 
 INSTALL_TORCH = 'pip install -e ".[torch]"'
 INSTALL_CUPY = 'pip install -e ".[gpu]"'
+#: Printed reports wrap to this many columns (the book's code column).
+LINE_WIDTH = 80
 
 
 @dataclass(frozen=True)
@@ -264,9 +266,11 @@ def describe_backends(statuses: dict[str, BackendStatus] | None = None) -> str:
     indent = " " * (width + 8)
     for status in statuses.values():
         wrapped = textwrap.wrap(
-            status.reason, 64, break_long_words=False, break_on_hyphens=False
+            status.reason, max(40, LINE_WIDTH - len(indent)),
+            break_long_words=False, break_on_hyphens=False,
         ) or [""]
-        lines.append(f"{status.name:<{width}}{'yes' if status.usable else 'no':<8}{wrapped[0]}")
+        usable = "yes" if status.usable else "no"
+        lines.append(f"{status.name:<{width}}{usable:<8}{wrapped[0]}")
         lines += [indent + more for more in wrapped[1:]]
     return "\n".join(lines)
 
@@ -349,7 +353,8 @@ def pick_backend(preferred: str = "cupy", fallback: str = "numpy", verbose: bool
     first = backend_status(preferred)
     if first.usable:
         if verbose:
-            print(textwrap.fill(f"Using {DISPLAY_NAMES[preferred]}: {first.reason}", 88))
+            print(textwrap.fill(f"Using {DISPLAY_NAMES[preferred]}: {first.reason}",
+                                LINE_WIDTH))
         return preferred
     second = backend_status(fallback)
     if not second.usable:
@@ -362,5 +367,6 @@ def pick_backend(preferred: str = "cupy", fallback: str = "numpy", verbose: bool
             f"{DISPLAY_NAMES[preferred]} is not usable here ({first.reason}); "
             f"falling back to {DISPLAY_NAMES[fallback]}"
         )
-        print(textwrap.fill(message, 88, break_long_words=False, break_on_hyphens=False))
+        print(textwrap.fill(message, LINE_WIDTH, break_long_words=False,
+                            break_on_hyphens=False))
     return fallback

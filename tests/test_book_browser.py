@@ -233,6 +233,29 @@ def code_lines(html_file: Path) -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.parametrize("rel", page_paths())
+def test_every_code_and_output_line_fits_the_column(built_book, rel):
+    """No line of a code cell, of what it printed, or of a code block in the prose is
+    wider than :data:`COLUMNS` (the reason is at :data:`COLUMNS`)."""
+    path = built_book / rel
+    if REUSE and not path.is_file():
+        pytest.skip(f"{rel} is not in the build that is read")
+    wide = [(kind, columns(line), line) for kind, line in code_lines(path)
+            if columns(line) > COLUMNS]
+    assert not wide, (
+        f"{rel}: {len(wide)} line(s) wider than {COLUMNS} columns, e.g. "
+        + "; ".join(f"{kind} ({n}): {line[:90]!r}" for kind, n, line in wide[:4])
+    )
+
+
+@pytest.mark.parametrize("rel", page_paths())
+def test_no_code_block_needs_a_scrollbar(rendered_pages, rel):
+    """In a laptop's window every code and output block shows its whole width: what
+    fits in :data:`COLUMNS` columns must fit the box the page draws around it."""
+    over = rendered_pages[rel]["overflowing"]
+    assert not over, f"{rel}: code blocks wider than their box: {over[:3]}"
+
+
 def test_the_line_check_counts_a_chinese_character_as_two_columns():
     """The column count the line check uses: a wide (CJK) character counts twice."""
     assert columns("遗忘门 f") == 8 and columns("x" * 81) == 81

@@ -12,6 +12,14 @@ def test_show_source_returns_the_current_code_of_the_library():
     assert "def sigmoid" in text and "tanh" in text
 
 
+def test_show_source_shows_a_method_at_the_left_margin():
+    from lstmbook.numpy import LSTM
+
+    shown = show_source(LSTM._layer_forward)
+    text = shown if isinstance(shown, str) else shown.data
+    assert text.startswith("def _layer_forward(")
+
+
 def test_shows_error_prints_type_and_message_in_one_line(capsys):
     from lstmbook.display import shows_error
 
