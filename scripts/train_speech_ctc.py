@@ -160,28 +160,10 @@ def ctc_loss(output: torch.Tensor, y) -> torch.Tensor:
     return _CTC(log_probs, targets, lengths, target_lengths)
 
 
-@torch.no_grad()
-def log_posteriors(model: nn.Module, feats: Sequence[np.ndarray],
-                   batch_size: int = 64) -> list[np.ndarray]:
-    """Per-step log-probabilities (T_i, 11) of every utterance."""
-    was = model.training
-    model.eval()
-    out = []
-    for start in range(0, len(feats), batch_size):
-        chunk = feats[start: start + batch_size]
-        x, lengths = pad_batch(chunk)
-        lp = torch.log_softmax(model(x, lengths), dim=-1).numpy()
-        out += [lp[b, : len(f)] for b, f in enumerate(chunk)]
-    model.train(was)
-    return out
-
-
 def decode(tables: Sequence[np.ndarray], method: str = "greedy") -> list[list[int]]:
     """Digits of each utterance, by greedy (best-path) or prefix beam-search decoding."""
-    if method == "greedy":
-        return [digits_of(ctc.greedy_decode(t, blank=BLANK)) for t in tables]
-    return [digits_of(ctc.prefix_beam_search(t, BEAM_WIDTH, blank=BLANK)[0][0])
-            for t in tables]
+    labels = ctc.decode(tables, method, beam_width=BEAM_WIDTH, blank=BLANK)
+    return [digits_of(seq) for seq in labels]
 
 
 def scores(refs: Sequence[Sequence[int]], hyps: Sequence[Sequence[int]],
@@ -248,7 +230,7 @@ def train_one(language: str, seed: int, data: dict, quick: bool,
 
     def val_metric(model, _val) -> float:
         # greedy WER, ties broken by the CTC loss per label (model in eval mode, no grad)
-        tables = log_posteriors(model, val_feats)
+        tables = ctc.log_posteriors(model, val_feats)
         wer = scores(val_digits, decode(tables), language)["wer"]
         loss = sum(float(val_loss_fn(torch.from_numpy(t)[:, None], torch.tensor([y]),
                                      torch.tensor([len(t)]), torch.tensor([len(y)])))
@@ -257,7 +239,7 @@ def train_one(language: str, seed: int, data: dict, quick: bool,
         val_wers.append(wer)
         val_loss.append(loss)
         # watched, never used to choose: does the test WER still move with more training?
-        test_wer = scores(test_digits, decode(log_posteriors(model, test_feats)),
+        test_wer = scores(test_digits, decode(ctc.log_posteriors(model, test_feats)),
                           language)["wer"]
         test_wers.append(test_wer)
         print(f"    {language} seed {seed}: validation WER {wer:.3f}, CTC loss {loss:.4f}; "
@@ -286,7 +268,7 @@ def test_one(model: RecurrentNet, language: str, data: dict) -> dict:
     out: dict = {}
     for snr in TEST_SNRS:
         feats, refs = data[f"test{snr:g}"]
-        tables = log_posteriors(model, feats)
+        tables = ctc.log_posteriors(model, feats)
         entry: dict = {}
         for method in ("greedy", "beam"):
             hyps = decode(tables, method)
@@ -308,7 +290,7 @@ def test_one(model: RecurrentNet, language: str, data: dict) -> dict:
 def live_scores(model: RecurrentNet, language: str, data: dict) -> dict:
     """The seed-0 model on the live set: what the page recomputes."""
     feats, refs = data["live"]
-    tables = log_posteriors(model, feats)
+    tables = ctc.log_posteriors(model, feats)
     out = {"n": len(refs), "refs": [transcript(r, language) for r in refs]}
     for method in ("greedy", "beam"):
         hyps = decode(tables, method)

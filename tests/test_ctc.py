@@ -190,3 +190,32 @@ def test_bad_input_raises_a_value_error_that_says_what_is_wrong(call, message):
 def test_a_non_integer_blank_is_a_type_error():
     with pytest.raises(TypeError, match="blank must be an integer"):
         greedy_decode(SPIKES, blank=1.0)
+
+
+def test_decode_runs_either_decoder_over_a_list_of_tables():
+    from lstmbook.torch.ctc import decode
+
+    assert decode([SPIKES, SPIKES], "greedy") == [[1, 2], [1, 2]]
+    assert decode([TWO_FRAMES], "beam", beam_width=4) == [[1]]
+    with pytest.raises(ValueError, match="'greedy' or 'beam'"):
+        decode([SPIKES], "viterbi")
+
+
+def test_log_posteriors_of_a_padded_batch_equal_those_of_each_utterance_alone():
+    import torch
+
+    from lstmbook.torch.ctc import log_posteriors
+    from lstmbook.torch.models import RecurrentNet
+
+    torch.manual_seed(0)
+    model = RecurrentNet("lstm", 3, 5, 4, bidirectional=True, readout="all")
+    model.train()
+    rng = np.random.default_rng(0)
+    inputs = [rng.standard_normal((T, 3)).astype(np.float32) for T in (7, 3, 5)]
+    batched = log_posteriors(model, inputs, batch_size=2)
+    alone = [log_posteriors(model, [x])[0] for x in inputs]
+    assert [t.shape for t in batched] == [(7, 4), (3, 4), (5, 4)]
+    for a, b in zip(batched, alone, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+        np.testing.assert_allclose(np.exp(a).sum(-1), 1.0, rtol=1e-5)
+    assert model.training  # its mode is given back

@@ -101,7 +101,7 @@ def test_a_few_ctc_updates_on_spoken_digits_lower_the_loss(script):
     finally:
         torch.set_num_threads(threads)
     assert losses[-1] < 0.7 * losses[0]
-    tables = script.log_posteriors(model, feats)
+    tables = script.ctc.log_posteriors(model, feats)
     assert [t.shape for t in tables] == [(len(f), 11) for f in feats]
 
 

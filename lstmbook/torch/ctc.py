@@ -12,9 +12,12 @@ table into text and shows where each label fired:
 * :func:`ctc_log_prob` -- the forward algorithm: ``log p(target | table)``, the negative
   of ``torch.nn.CTCLoss(reduction="sum")``;
 * :func:`ctc_alignment` -- the most likely path that collapses to a given target
-  (Viterbi over the same lattice), for drawing the "spikes".
+  (Viterbi over the same lattice), for drawing the "spikes";
+* :func:`log_posteriors` and :func:`decode` -- a trained model's tables of a list of
+  utterances, and their label sequences by either decoder.
 
-Everything here is NumPy (importing this module does not import torch); the functions
+Everything here is NumPy (importing this module does not import torch;
+:func:`log_posteriors` imports it when called); the functions
 accept NumPy arrays or CPU torch tensors. Shapes: T frames, B batch, C labels including
 the blank (torch's ``(T, N, C)`` layout for a batch); L target length. A table may hold
 probabilities (entries in [0, 1]) or log-probabilities (entries ≤ 0, e.g. the output of
@@ -38,6 +41,8 @@ __all__ = [
     "prefix_beam_search",
     "ctc_log_prob",
     "ctc_alignment",
+    "decode",
+    "log_posteriors",
 ]
 
 
@@ -356,3 +361,46 @@ def _trace_back(delta: np.ndarray, back: np.ndarray, extended: np.ndarray) -> li
         s -= back[t, s]
         states.append(s)
     return [int(extended[s]) for s in reversed(states)]
+
+
+def decode(tables: Sequence[Any], method: str = "greedy", *,
+           beam_width: int = 8, blank: int = 0) -> list[list[int]]:
+    """The label sequence of every table, by :func:`greedy_decode` (``"greedy"``)
+    or the best prefix of :func:`prefix_beam_search` (``"beam"``)."""
+    if method == "greedy":
+        return [greedy_decode(t, blank=blank) for t in tables]
+    if method == "beam":
+        return [prefix_beam_search(t, beam_width, blank=blank)[0][0]
+                for t in tables]
+    raise ValueError(f"decode: method must be 'greedy' or 'beam', got {method!r}")
+
+
+def log_posteriors(model: Any, inputs: Sequence[np.ndarray],
+                   batch_size: int = 64) -> list[np.ndarray]:
+    """Per-frame log-probabilities (T_i, C) of every input (T_i, F).
+
+    ``model(x, lengths)`` takes a right-padded (B, T, F) float32 batch and its
+    lengths (B,) and returns logits (B, T, C), as the book's ``RecurrentNet``
+    with ``readout="all"`` does. Run in evaluation mode without gradients, in
+    batches of ``batch_size``; the padded frames are cut off again.
+    """
+    import torch
+
+    from lstmbook.numpy.masking import pad_sequences
+
+    batch_size = check_positive_int(batch_size, "batch_size")
+    was_training = model.training
+    model.eval()
+    tables: list[np.ndarray] = []
+    try:
+        with torch.no_grad():
+            for start in range(0, len(inputs), batch_size):
+                chunk = [np.asarray(f, dtype=np.float32)
+                         for f in inputs[start:start + batch_size]]
+                x, lengths = pad_sequences(chunk)
+                logits = model(torch.from_numpy(x), torch.from_numpy(lengths))
+                lp = torch.log_softmax(logits, dim=-1).numpy()
+                tables += [lp[b, :n] for b, n in enumerate(lengths)]
+    finally:
+        model.train(was_training)
+    return tables
