@@ -31,8 +31,8 @@ from tqdm import tqdm  # not tqdm.auto: it warns on import in Jupyter without ip
 from lstmbook._checks import check_positive_int
 
 __all__ = [
-    "History", "Batches", "batch_iterator", "BatchGenerator", "run_loop", "show_progress",
-    "format_budget",
+    "History", "Batches", "LengthBatches", "batch_iterator", "BatchGenerator", "run_loop",
+    "show_progress", "format_budget",
 ]
 
 Batch = tuple[Any, Any]
@@ -180,6 +180,55 @@ class Batches:
         for start in range(0, n, self.batch_size):
             idx = order[start : start + self.batch_size]
             yield _take(self.x, idx), _take(self.y, idx)
+
+
+class LengthBatches:
+    """Batches of padded sequences of similar length, ``((ids, lengths), y)``; iterate
+    it once per epoch.
+
+    Sorting by length (ties broken at random) and cutting into batches keeps the
+    padding -- and so the steps a packed or masked LSTM walks through -- short; each
+    batch is cut to its longest sequence. The order of the batches is shuffled every
+    epoch (``shuffle=False``: one fixed order, for evaluation).
+
+    Parameters
+    ----------
+    ids : array or tensor (N, T)
+        Right-padded sequences.
+    lengths : array or tensor (N,)
+        Real length of each.
+    y : array or tensor (N, ...)
+    batch_size : int
+    shuffle : bool
+    seed : int
+    """
+
+    def __init__(self, ids: Any, lengths: Any, y: Any, batch_size: int, *,
+                 shuffle: bool = True, seed: int | None = 0) -> None:
+        n = _batch_size_of(ids)
+        if not n == _batch_size_of(lengths) == _batch_size_of(y):
+            raise ValueError(
+                f"LengthBatches: ids, lengths and y differ in length: {n}, "
+                f"{_batch_size_of(lengths)} and {_batch_size_of(y)}"
+            )
+        self.ids, self.lengths, self.y = ids, lengths, y
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.shuffle, self.rng = shuffle, np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return math.ceil(_batch_size_of(self.y) / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        n, size = _batch_size_of(self.y), self.batch_size
+        noise = self.rng.random(n) if self.shuffle else np.arange(n) / n
+        order = np.lexsort((noise, np.asarray(self.lengths)))
+        batches = [order[k:k + size] for k in range(0, n, size)]
+        if self.shuffle:
+            batches = [batches[k] for k in self.rng.permutation(len(batches))]
+        for idx in batches:
+            lengths = self.lengths[idx]
+            longest = int(lengths.max())
+            yield (self.ids[idx][:, :longest], lengths), self.y[idx]
 
 
 def batch_iterator(

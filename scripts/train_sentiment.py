@@ -43,6 +43,7 @@ from lstmbook.data import reviews as rv
 from lstmbook.io import state_arrays
 from lstmbook.torch.models import RecurrentNet, parameter_count
 from lstmbook.torch.train import fit
+from lstmbook.training import LengthBatches
 
 SCRIPT = "scripts/train_sentiment.py"
 COMMAND = f"OMP_NUM_THREADS=1 python {SCRIPT}"
@@ -64,41 +65,18 @@ NETS = {  # name -> (tokens, bidirectional)
 BUDGET_CPU_MINUTES = 35
 
 
-class LengthBatches:
-    """Batches of reviews of similar length, ``((ids, lengths), y)``: one pass per epoch.
-
-    Sorting by length (ties broken at random) and cutting into batches keeps the padding,
-    and so the steps the packed LSTM walks through, short; the order of the batches is
-    shuffled each epoch (``shuffle=False``: fixed, for evaluation).
-    """
-
-    def __init__(self, ids, lengths, y, batch_size, *, shuffle=True, seed=0):
-        self.ids, self.lengths = torch.as_tensor(ids), torch.as_tensor(lengths)
-        self.y, self.batch_size = torch.as_tensor(y), batch_size
-        self.shuffle, self.rng = shuffle, np.random.default_rng(seed)
-
-    def __len__(self):
-        return -(-len(self.y) // self.batch_size)
-
-    def __iter__(self):
-        n = len(self.y)
-        noise = self.rng.random(n) if self.shuffle else np.arange(n) / n
-        order = np.lexsort((noise, self.lengths.numpy()))
-        batches = [order[k:k + self.batch_size] for k in range(0, n, self.batch_size)]
-        if self.shuffle:
-            batches = [batches[k] for k in self.rng.permutation(len(batches))]
-        for b in batches:
-            b = torch.as_tensor(b)
-            T = int(self.lengths[b].max())
-            yield (self.ids[b, :T], self.lengths[b]), self.y[b]
+def length_batches(ids, lengths, y, batch_size, **kwargs) -> LengthBatches:
+    """:class:`~lstmbook.training.LengthBatches` of torch tensors, the model's input."""
+    t = torch.as_tensor
+    return LengthBatches(t(ids), t(lengths), t(y), batch_size, **kwargs)
 
 
 @torch.no_grad()
 def p_positive(model, ids, lengths) -> np.ndarray:
     """P(positive) of every review, in the input order."""
     model.eval()
-    batches = LengthBatches(ids, lengths, np.zeros(len(lengths), np.int64), 256,
-                            shuffle=False)
+    batches = length_batches(ids, lengths, np.zeros(len(lengths), np.int64), 256,
+                             shuffle=False)
     order = np.lexsort((np.arange(len(lengths)) / len(lengths), np.asarray(lengths)))
     out = torch.cat([F.softmax(model(*x), -1)[:, 1] for x, _ in batches]).numpy()
     probs = np.empty(len(lengths))
@@ -199,8 +177,8 @@ def train_net(data, name, seed, *, train_idx=None, max_epochs=EPOCHS, patience=P
     torch.manual_seed(seed)
     model = RecurrentNet("lstm", len(vocab), HIDDEN, 2, embedding=EMBED,
                          bidirectional=bidirectional)
-    batches = LengthBatches(ids, lengths, ytr, BATCH, seed=seed)
-    val = list(LengthBatches(*enc["val"], y["val"], 256, shuffle=False))
+    batches = length_batches(ids, lengths, ytr, BATCH, seed=seed)
+    val = list(length_batches(*enc["val"], y["val"], 256, shuffle=False))
     history = fit(model, batches, loss_fn=F.cross_entropy, lr=LR,
                   epochs=1 if quick else max_epochs, clip_norm=1.0, seed=seed,
                   val_data=val, eval_every=len(batches), patience=patience,

@@ -237,3 +237,20 @@ def test_divergence_hands_the_record_up_to_the_last_finite_update_to_the_caller(
     history = err.value.history
     assert history.stopped == "diverged" and history.updates == 3
     assert history.loss == losses and history.grad_norm == [0.5] * 3
+
+
+def test_length_batches_name_inputs_of_different_lengths():
+    from lstmbook.training import LengthBatches
+
+    with pytest.raises(ValueError, match="differ in length: 4, 3 and 4"):
+        LengthBatches(np.zeros((4, 5)), np.ones(3), np.zeros(4), 2)
+
+
+def test_length_batches_cut_each_batch_to_its_longest_sequence():
+    from lstmbook.training import LengthBatches
+
+    lengths = np.array([5, 1, 2, 5, 1, 2])
+    ids = np.arange(6 * 5).reshape(6, 5)
+    batches = list(LengthBatches(ids, lengths, np.arange(6), 2, shuffle=False))
+    assert [x.shape for (x, _), _ in batches] == [(2, 1), (2, 2), (2, 5)]
+    assert sorted(int(v) for _, y in batches for v in y) == list(range(6))
