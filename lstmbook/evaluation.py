@@ -132,7 +132,9 @@ def walk_forward(
     The forecaster is called as ``forecaster(history)`` with ``history`` a
     *read-only copy* of ``series[:t]`` -- it cannot see, or change, anything
     from ``t`` on. Its parameters stay fixed (no refitting); only the data it
-    conditions on grow.
+    conditions on grow. ``t`` counts the points seen, so in the 1-based notation
+    of the glossary and of Hyndman & Athanasopoulos the origin is ``y_t`` (the
+    last point seen) and the targets are ``y_{t+1} .. y_{t+h}``.
 
     Returns
     -------

@@ -70,6 +70,8 @@ def test_the_record_says_every_choice_the_command_made(gappy_run):
                rec["lstm"]["variants"]["LSTM"]["runs"])
     assert len(rec["lstm"]["variants"]["LSTM"]["validation_MAE"]["all"]["seeds"]) == 3
     assert rec["baselines"]["all"]["mase_lag"] == 12
+    assert rec["split_rule"]["fraction"] == 0.15
+    assert rec["split_rule"]["validation"].startswith("default: max(H + 4, round(0.15 n))")
     assert set(rec["versions"]) >= {"torch", "statsmodels", "pandas", "numpy"}
     assert rec["baselines"]["all"]["best_on_validation"] in rec["baselines"]["all"][
         "validation_MAE"]
@@ -100,6 +102,79 @@ def test_two_series_get_a_global_model_and_one_model_per_series(tmp_path, capsys
     assert sorted(set(forecast["series"])) == ["north", "south"]
     again = load(tmp_path / "r").forecast()
     np.testing.assert_allclose(again["forecast"], forecast["forecast"], rtol=1e-12)
+    assert {"forecast_north.png", "forecast_south.png"} <= {p.name for p in
+                                                           (tmp_path / "r").iterdir()}
+
+
+def test_a_reused_report_folder_keeps_no_stale_plot_and_every_user_file(tmp_path):
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / "forecast_mine.png").write_bytes(b"mine")
+    pd.concat([monthly(60, seed=1).assign(store="north"),
+               monthly(60, seed=2).assign(store="south")]).to_csv(tmp_path / "two.csv",
+                                                                  index=False)
+    monthly(60).to_csv(tmp_path / "one.csv", index=False)
+    common = ["--time", "month", "--target", "sales", "--horizon", "2", "--out", str(out),
+              *TINY, "--seeds", "2"]
+    assert cli.main([str(tmp_path / "two.csv"), "--series", "store", *common]) == 0
+    assert (out / "forecast_north.png").is_file()
+    assert cli.main([str(tmp_path / "one.csv"), *common]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert "forecast.png" in names
+    assert not {"forecast_north.png", "forecast_south.png"} & names
+    assert {"notes.txt", "forecast_mine.png"} <= names
+
+
+def test_the_line_an_error_names_is_the_line_of_the_file_that_holds_the_value(tmp_path):
+    df = monthly(30)
+    df["sales"] = df["sales"].astype(object).where(df.index != 5, "12,5")
+    df.to_csv(tmp_path / "plain.csv", index=False)
+    lines = (tmp_path / "plain.csv").read_text().splitlines()
+    # blank lines, which pandas skips, must not shift the count
+    spaced = [lines[0], "", *lines[1:4], "", "", *lines[4:]]
+    (tmp_path / "spaced.csv").write_text("\n".join(spaced) + "\n")
+    for name in ("plain.csv", "spaced.csv"):
+        with pytest.raises(InputError, match="is not numeric") as err:
+            read_table(tmp_path / name, time="month", target="sales")
+        n = int(str(err.value).split(" at line ")[1].split()[0])
+        assert "12,5" in (tmp_path / name).read_text().splitlines()[n - 1], err.value
+        assert "(line 1 is the header)" in str(err.value)
+
+
+def test_a_dataframe_error_names_its_index_label_not_a_line_of_a_file():
+    df = monthly(30).set_index(pd.Index([f"r{i}" for i in range(30)]))
+    df["sales"] = df["sales"].astype(object).where(df.index != "r5", "12,5")
+    with pytest.raises(InputError) as err:
+        read_table(df, time="month", target="sales")
+    assert "'12,5' at index 'r5' of the DataFrame" in str(err.value)
+    assert "line" not in str(err.value) and "file" not in str(err.value)
+    gappy = monthly(30).drop(index=[7])
+    with pytest.raises(InputError, match=r"missing time step\(s\): no row for 2015-08-01"):
+        read_table(gappy, time="month", target="sales")
+    holed = monthly(30).assign(sales=lambda d: d["sales"].where(d.index != 7))
+    with pytest.raises(InputError, match="first NaN, for 2015-08-01, at index 7 of the "
+                                         "DataFrame"):
+        read_table(holed, time="month", target="sales")
+
+
+def test_the_test_panel_runs_to_the_end_of_the_block_with_the_last_origin():
+    import matplotlib.pyplot as plt
+
+    from lstmbook.forecast.report import _last_origin
+
+    y = pd.Series(np.arange(20.0), index=pd.date_range("2020-01-01", periods=20, freq="MS"))
+    origins = np.arange(12, 18)  # H = 3, test block = rows 12..19
+    truth = np.stack([y.to_numpy()[t:t + 3] for t in origins])
+    fc = dict(origins=origins, truth=truth, lstm=truth + 1, baseline=truth - 1,
+              lower=truth - 2, upper=truth + 2)
+    fig, ax = plt.subplots()
+    for _ in range(3):
+        ax.plot(y.index[origins], truth[:, 0])
+    _last_origin(ax, y, fc, 20)
+    ends = [max(line.get_xdata()) for line in ax.get_lines()]
+    assert max(ends) == y.index[19]
+    plt.close(fig)
 
 
 def bad_csv(tmp_path, change):
@@ -113,20 +188,28 @@ def bad_csv(tmp_path, change):
     (lambda d: d, ["--target", "revenue"], "column 'revenue' is not in bad.csv; its columns "
                                           "are: month, sales, promo"),
     (lambda d: d.assign(sales=d["sales"].astype(object).where(d.index != 5, "12,5")), [],
-     "target column 'sales' is not numeric: '12,5' at row 7"),
+     "target column 'sales' is not numeric: '12,5' at line 7 of bad.csv (line 1 is the "
+     "header)"),
     (lambda d: d, ["--horizon", "12"], "too few points: 40, but horizon 12"),
     (lambda d: d.assign(month=d["month"].where(d.index != 3, "soon")), [],
-     "cannot read 1 value(s) of time column 'month' as dates, first 'soon' at row 5"),
+     "cannot read 1 value(s) of time column 'month' as dates, first 'soon' at line 5 of "
+     "bad.csv"),
     (lambda d: d.assign(sales=7.0), [], "target column 'sales' is constant (7)"),
-    (lambda d: d.drop(index=[10]), [], "1 missing value(s) or step(s) in column 'sales', "
-                                       "first at 2015-11-01; pass --fill"),
+    (lambda d: d.drop(index=[10]), [], "1 missing time step(s): no row for 2015-11-01, one "
+                                       "step (MS) after 2015-10-01; pass --fill"),
+    (lambda d: d.assign(sales=d["sales"].astype(object).where(d.index != 10, "n/a")), [],
+     "1 missing value(s) in column 'sales', first 'n/a', for 2015-11-01, at line 12 of "
+     "bad.csv"),
+    (lambda d: d.assign(promo=d["promo"].where(d.index != 10)), [],
+     "1 missing value(s) in column 'promo', first an empty cell, for 2015-11-01, at line 12 "
+     "of bad.csv"),
     (lambda d: pd.concat([d, d.iloc[[4]]]), [], "1 duplicate timestamp(s), first 2015-05-01"),
     (lambda d: d.assign(month=d["month"].where(d.index != 8, "2015-09-17")), [],
      "irregular time steps: 2015-09-17"),
 ])
 def test_bad_input_gets_one_line_and_exit_status_2(tmp_path, capsys, change, args, message):
     argv = [bad_csv(tmp_path, change), "--time", "month", "--target", "sales",
-            "--horizon", "3", "--out", str(tmp_path / "r"), *TINY]
+            "--features", "promo", "--horizon", "3", "--out", str(tmp_path / "r"), *TINY]
     for flag in args[::2]:  # later flags replace the defaults above
         i = argv.index(flag) if flag in argv else None
         if i is not None:

@@ -16,18 +16,22 @@ N_TEST, HORIZON = 40, 6
 
 
 def origins(n_test: int = N_TEST, horizon: int = HORIZON) -> int:
-    """Reference: origins t of a test block whose H targets all lie inside it."""
+    """Reference: origins t (the last point seen; targets y_{t+1} .. y_{t+H}) whose H
+    targets all lie inside the test block: from the point before the block to the
+    block's point ``n_test - horizon``."""
     return n_test - horizon + 1
 
 
 def _check_origins(answer: Any) -> tuple[bool, str]:
     return compare_number(answer, origins(), rtol=0, atol=0, mistakes=[
-        (N_TEST, f"{N_TEST} makes every point of the test block an origin, but from the "
-                 f"last {HORIZON - 1} the {HORIZON} targets would run past the end of the "
-                 "data."),
+        (N_TEST, f"{N_TEST} gives a forecast to every origin from the point before the "
+                 f"block on, but from the block's point {N_TEST - HORIZON + 1} on the "
+                 f"{HORIZON} targets would run past the end of the data."),
         (N_TEST - HORIZON, f"{N_TEST - HORIZON} = {N_TEST} − {HORIZON} is one too few: the "
-                           f"last origin may be {HORIZON} points before the end, so its "
-                           "targets are exactly the block's last points."),
+                           "first origin is the last point before the block (its targets "
+                           "start at the block's first point), and the last is the block's "
+                           f"point {N_TEST - HORIZON}, whose targets are exactly the block's "
+                           f"last {HORIZON} points."),
         (N_TEST // HORIZON, f"{N_TEST // HORIZON} cuts the block into non-overlapping "
                             "stretches; rolling origins move one step at a time, so their "
                             "targets overlap."),

@@ -7,7 +7,7 @@ import argparse
 import shlex
 import sys
 
-from lstmbook.forecast.table import DUPLICATES, FILLS, InputError
+from lstmbook.forecast.table import DUPLICATES, FILLS, SPLIT_FRACTION, InputError
 
 __all__ = ["parser", "main"]
 
@@ -31,8 +31,9 @@ def parser() -> argparse.ArgumentParser:
                    help="rows sharing a timestamp (default: refuse)")
     p.add_argument("--season", type=int, help="season length (default: from the frequency)")
     p.add_argument("--window", type=int, help="input window (default: max(8, 2H, season))")
-    p.add_argument("--val", type=int, help="validation block size (default: max(H+4, 15%%))")
-    p.add_argument("--test", type=int, help="test block size (default: max(H+4, 15%%))")
+    share = f"max(H+4, {SPLIT_FRACTION:.0%}%)"  # argparse reads %% as %
+    p.add_argument("--val", type=int, help=f"validation block size (default: {share})")
+    p.add_argument("--test", type=int, help=f"test block size (default: {share})")
     p.add_argument("--seeds", type=int, default=3, help="LSTM seeds (default 3)")
     p.add_argument("--level", type=float, default=0.9, help="interval coverage (0.9)")
     p.add_argument("--hidden-size", type=int, default=16)

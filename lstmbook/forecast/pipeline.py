@@ -11,10 +11,11 @@
 3. **LSTM** (:mod:`lstmbook.forecast.model`): ``seeds`` runs early-stopped on the
    validation block, then each refitted on train + validation for its best epoch count.
    With several series, one global model across them against one model per series.
-4. **Rolling-origin evaluation** (:func:`lstmbook.evaluation.walk_forward`) at every origin
-   of the validation block (to choose the best baseline and to collect the residuals of
-   the intervals) and of the test block (the scores); a paired test of the LSTM against
-   the baseline that was best *on validation*.
+4. **Rolling-origin evaluation** (:func:`lstmbook.evaluation.walk_forward`) at every
+   origin (the last point seen) whose ``H`` targets lie in the validation block (to
+   choose the best baseline and to collect the residuals of the intervals), and in the
+   test block (the scores): the first origin is the block's previous point; a paired
+   test of the LSTM against the baseline that was best *on validation*.
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ from lstmbook.baselines.forecast import (
     SeasonalNaive,
 )
 from lstmbook.forecast.model import Ensemble, Scaling, best_epoch, supervised, train_lstm
-from lstmbook.forecast.table import InputError, Table
+from lstmbook.forecast.table import SPLIT_FRACTION, InputError, Table
 from lstmbook.metrics.forecast import mae, naive_scale, rmse
 from lstmbook.training import show_progress
 
-__all__ = ["Settings", "QUICK", "Sizes", "choose_sizes", "Results", "evaluate"]
+__all__ = ["Settings", "QUICK", "SPLIT_FRACTION", "Sizes", "choose_sizes", "Results",
+           "evaluate"]
 
 #: What ``--quick`` changes: a smaller, shorter LSTM; one SARIMAX order and no seasonal ETS.
 QUICK = dict(hidden_size=8, epochs=40, patience=8)
@@ -75,17 +77,20 @@ class Settings:
 
 @dataclass
 class Sizes:
-    """Window and split sizes, shared by every series."""
+    """Window and split sizes, shared by every series, and how each size was chosen."""
 
     window: int
     n_val: int
     n_test: int
+    rule: dict = field(default_factory=dict)
 
 
 def choose_sizes(n: int, horizon: int, season: int, settings: Settings,
                  where: str = "") -> Sizes:
-    """Window ``max(8, 2H, season)`` and validation / test blocks of ``max(H + 4, 15 %)``
-    each, unless given; checks that the shortest series (``n`` points) holds them.
+    """Window ``max(8, 2H, season)`` and validation / test blocks of
+    ``max(H + 4, round(SPLIT_FRACTION * n))`` points each, unless given; checks that the
+    shortest series (``n`` points) holds them. ``Sizes.rule`` records which rule chose
+    each size (for the report).
 
     Every block must give at least 3 forecast origins (a paired test needs 3 losses) and
     the training block at least 8 windows.
@@ -93,11 +98,17 @@ def choose_sizes(n: int, horizon: int, season: int, settings: Settings,
     h = horizon
     window = settings.window or max(8, 2 * h, season if season <= 60 else 0)
     need_train = window + h + 7
-    default = max(h + 4, round(0.15 * n))
+    default = max(h + 4, round(SPLIT_FRACTION * n))
+    chosen = (f"default: max(H + 4, round({SPLIT_FRACTION:g} n)) = max({h + 4}, "
+              f"{round(SPLIT_FRACTION * n)}) with n = {n}")
     if n - 2 * default < need_train:
         default = h + 2
+        chosen = f"default shrunk to H + 2 = {h + 2}: the series is too short for more"
     n_val = settings.n_val or default
     n_test = settings.n_test or default
+    rule = dict(fraction=SPLIT_FRACTION, n=n,
+                validation="given" if settings.n_val else chosen,
+                test="given" if settings.n_test else chosen)
     for name, size in (("validation", n_val), ("test", n_test)):
         if size < h + 2:
             raise InputError(f"the {name} block ({size}) must hold at least horizon + 2 = "
@@ -108,7 +119,7 @@ def choose_sizes(n: int, horizon: int, season: int, settings: Settings,
             f"too few points{where}: {n}, but horizon {h} with window {window} needs at "
             f"least {need} ({need_train} to train, {n_val} to validate, {n_test} to test); "
             "lower --horizon or --window, or give more data")
-    return Sizes(window, n_val, n_test)
+    return Sizes(window, n_val, n_test, rule)
 
 
 @dataclass
@@ -131,6 +142,8 @@ class Results:
 
 
 def _origins(split_block: slice, horizon: int) -> np.ndarray:
+    """walk_forward's ``t`` for every forecast whose targets lie in the block: ``t``
+    counts the points seen, so the origin (the last point seen) is row ``t - 1``."""
     return np.arange(split_block.start, split_block.stop - horizon + 1)
 
 

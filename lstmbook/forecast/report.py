@@ -161,19 +161,58 @@ def _plot(path: Path, table: Table, res: Results, key: str, future_t: list,
     a.set(title="the future forecast", xlabel=table.time, ylabel=table.target)
     a.legend(fontsize="small", loc="upper left")
     idx = y.index[fc["origins"]]
+    level, by_h = offsets["level"], offsets["coverage_by_horizon"]
     plot_forecasts(idx, fc["truth"][:, 0],
                    {f"{res.final} ensemble": fc["lstm"][:, 0],
                     f"{fc['baseline_name']} (best on validation)": fc["baseline"][:, 0]},
                    interval=(fc["lower"][:, 0], fc["upper"][:, 0]),
-                   interval_label=f"{offsets['level']:.0%} interval (covered "
-                                  f"{offsets['coverage_by_horizon'][0]:.0%})",
-                   title="test block: one-step-ahead forecasts, rolling origin",
-                   ylabel=table.target, ax=b)
+                   interval_label=f"{level:.0%} interval at h = 1 (covered {by_h[0]:.0%})",
+                   title="", ylabel=table.target, ax=b)
+    _last_origin(b, y, fc, sp.test.stop)
+    b.set_title("test block, rolling origin: one-step-ahead forecasts at every origin,\n"
+                f"then the last origin's h = 1..{len(by_h)}; {level:.0%} intervals covered "
+                f"{_coverages(by_h)}", fontsize="medium")
     b.set_xlabel(table.time)
     if len(table.frames) > 1:
         fig.suptitle(f"series {key}")
     fig.savefig(path, dpi=150)
     plt.close(fig)
+
+
+def _coverages(by_h: list[float]) -> str:
+    """Coverage per horizon in a few words: every value up to H = 6, else the range."""
+    if len(by_h) <= 6:
+        return ", ".join(f"{c:.0%}" for c in by_h) + f" at h = 1..{len(by_h)}"
+    return f"{min(by_h):.0%} to {max(by_h):.0%} over h = 1..{len(by_h)}"
+
+
+def _last_origin(ax, y: pd.Series, fc: dict, stop: int) -> None:
+    """Continue the test panel to the block's end: the truth, and the last origin's
+    forecasts at every horizon (dashed) with their interval."""
+    t0 = int(fc["origins"][-1])
+    h = fc["truth"].shape[1]
+    when_ = y.index[t0:t0 + h]
+    ax.plot(y.index[t0:stop], y.to_numpy()[t0:stop], color="black", lw=1.6)
+    ax.fill_between(when_, fc["lower"][-1], fc["upper"][-1], color="tab:blue", alpha=0.1)
+    lines = ax.get_lines()
+    for line, key in zip(lines[1:3], ("lstm", "baseline"), strict=True):
+        ax.plot(when_, fc[key][-1], color=line.get_color(), ls="--", lw=1.1, marker=".",
+                label=f"last origin, h = 1..{h}" if key == "lstm" else None)
+    ax.legend(fontsize="small", loc="best")
+
+
+def _clear_plots(out: Path) -> None:
+    """Remove the plots an earlier run listed in ``record.json`` (a reused folder keeps
+    no stale series), and nothing else."""
+    path = out / "record.json"
+    try:
+        old = json.loads(path.read_text(encoding="utf-8")).get("plots", {})
+    except (OSError, ValueError, AttributeError):
+        return
+    for name in old.values() if isinstance(old, dict) else ():
+        target = out / str(name)
+        if re.fullmatch(r"forecast(_[A-Za-z0-9_.-]+)?\.png", str(name)) and target.is_file():
+            target.unlink()
 
 
 def write_report(out: Path, table: Table, settings: Settings, res: Results, *,
@@ -193,6 +232,7 @@ def write_report(out: Path, table: Table, settings: Settings, res: Results, *,
     times = {k: future_times(table.frames[k].index[-1], table.freq, settings.horizon)
              for k in keys}
     forecast = _forecast_frame(keys, several, times, res.future, res.intervals)
+    _clear_plots(out)
     scores.to_csv(out / "scores.csv", index=False)
     tests.to_csv(out / "paired_tests.csv", index=False)
     forecast.to_csv(out / "forecast.csv", index=False)
@@ -236,7 +276,7 @@ def _record(table: Table, s: Settings, res: Results, **extra: Any) -> dict:
                        validation=_block(table.frames[k].index, sp.val),
                        test=_block(table.frames[k].index, sp.test))
                for k, sp in res.splits.items()},
-        window=w, horizon=s.horizon, settings=asdict(s),
+        split_rule=res.sizes.rule, window=w, horizon=s.horizon, settings=asdict(s),
         scaling={k: asdict(v) for k, v in res.scalings.items()},
         baselines=res.baselines,
         lstm=dict(variants=res.lstm, final=res.final, layout=extra["layout"],
@@ -256,6 +296,8 @@ def _markdown(table: Table, res: Results, scores, tests, record: dict, several: 
     cover = ", ".join(f"{k} {v['coverage']:.0%}" if several else f"{v['coverage']:.0%}"
                       for k, v in res.intervals.items())
     level = next(iter(res.intervals.values()))["level"]
+    by_h = "; ".join((f"{k} " if several else "") + _coverages(v["coverage_by_horizon"])
+                     for k, v in res.intervals.items())
     wrap = lambda text: textwrap.fill(text, 78)  # noqa: E731
     parts = [
         f"# Forecast of {table.target} ({record['data']['source']})", "",
@@ -267,7 +309,7 @@ def _markdown(table: Table, res: Results, scores, tests, record: dict, several: 
         "## Paired tests against the best baseline on validation", "",
         tests_markdown(tests, several), "",
         wrap(f"Prediction intervals ({level:.0%}, from validation residuals per horizon) "
-             f"covered {cover} of the test values."),
+             f"covered {cover} of the test values; by horizon, {by_h}."),
     ]
     if res.notes:
         parts += ["", wrap("Notes: " + "; ".join(res.notes))]

@@ -21,6 +21,9 @@ import pandas as pd
 
 __all__ = ["InputError", "Table", "read_table", "season_of", "FILLS", "DUPLICATES"]
 
+#: Default share of the points in each of the validation and test blocks.
+SPLIT_FRACTION = 0.15
+
 #: What ``fill=`` may say about missing steps and values.
 FILLS = ("refuse", "interpolate", "ffill")
 #: What ``duplicates=`` may say about two rows with the same timestamp.
@@ -113,14 +116,16 @@ def read_table(source: Any, *, time: str, target: str, features=(), series: str 
     if duplicates not in DUPLICATES:
         raise InputError(f"duplicates must be one of {', '.join(DUPLICATES)}, got {duplicates!r}")
     features = tuple(features)
-    df, name = _read(source)
+    df, name, where = _read(source)
     _check_columns(df, name, [time, target, *features] + ([series] if series else []))
     if target in features or time in (target, *features):
         raise InputError("the time, target and feature columns must be different columns")
-    stamps, is_int = _parse_time(df[time], time)
-    values = pd.DataFrame({c: _numeric(df[c], c, "target" if c == target else "feature")
-                           for c in (target, *features)})
+    stamps, is_int = _parse_time(df[time], time, where)
+    values = pd.DataFrame({c: _numeric(df[c], c, "target" if c == target else "feature",
+                                       where) for c in (target, *features)})
     values.index = stamps
+    if fill == "refuse":
+        _refuse_missing_values(values, source, where)
     groups = ({"all": values} if series is None else
               {str(k): g for k, g in values.groupby(df[series].astype(str).to_numpy(),
                                                      sort=True)})
@@ -130,7 +135,7 @@ def read_table(source: Any, *, time: str, target: str, features=(), series: str 
     for key, g in groups.items():
         label = "" if series is None else f" of series {key!r}"
         g, dup = _dedupe(g.sort_index(), duplicates, label)
-        g, gaps = _regularise(g, freq, is_int, label)
+        g, gaps = _regularise(g, freq, is_int, label, fill)
         g, filled = _fill(g, fill, label)
         _check_constant(g[target], target, label)
         frames[key] = g
@@ -149,9 +154,13 @@ def when(t: Any) -> str:
     return str(t)
 
 
-def _read(source: Any) -> tuple[pd.DataFrame, str]:
+def _read(source: Any) -> tuple[pd.DataFrame, str, Any]:
+    """The table, its name for messages, and ``where(i)``: where data row ``i`` is, in
+    the user's terms (a line of the file, or an index label of the DataFrame)."""
     if isinstance(source, pd.DataFrame):
-        return source.reset_index(drop=True).copy(), "the DataFrame"
+        labels = source.index
+        return (source.reset_index(drop=True).copy(), "the DataFrame",
+                lambda i: f"index {labels[i]!r} of the DataFrame")
     path = os.fspath(source)
     if not os.path.isfile(path):
         raise InputError(f"no such file: {path}")
@@ -161,7 +170,31 @@ def _read(source: Any) -> tuple[pd.DataFrame, str]:
         raise InputError(f"cannot read {path} as CSV: {str(err).splitlines()[0]}") from err
     if df.empty:
         raise InputError(f"{path} has no data rows")
-    return df, os.path.basename(path)
+    name = os.path.basename(path)
+    lines = _record_lines(path, len(df))
+    if lines is None:  # a layout the line count cannot follow: count data rows instead
+        return df, name, lambda i: f"data row {i + 1} of {name} (the header not counted)"
+    return df, name, lambda i: f"line {lines[i]} of {name} (line 1 is the header)"
+
+
+def _record_lines(path: str, n_rows: int) -> list[int] | None:
+    """The line of the file (1-based) on which each of the ``n_rows`` data records
+    starts -- blank lines skipped and quoted line breaks followed, as ``pd.read_csv``
+    does -- or None where the count disagrees with pandas' rows."""
+    import csv
+
+    starts: list[int] = []
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            before = 0
+            for record in reader:
+                if record:
+                    starts.append(before + 1)
+                before = reader.line_num
+    except (csv.Error, UnicodeDecodeError):
+        return None
+    return starts[1:] if len(starts) == n_rows + 1 else None
 
 
 def _check_columns(df: pd.DataFrame, name: str, wanted: list[str]) -> None:
@@ -171,11 +204,11 @@ def _check_columns(df: pd.DataFrame, name: str, wanted: list[str]) -> None:
         raise InputError(f"column {missing[0]!r} is not in {name}; its columns are: {have}")
 
 
-def _parse_time(col: pd.Series, name: str) -> tuple[pd.Index, bool]:
+def _parse_time(col: pd.Series, name: str, where) -> tuple[pd.Index, bool]:
     """Timestamps as a DatetimeIndex, or integer steps (``is_int``) for an integer column."""
     if col.isna().any():
         row = int(np.flatnonzero(col.isna().to_numpy())[0])
-        raise InputError(f"time column {name!r} is empty at row {row + 2} of the file")
+        raise InputError(f"time column {name!r} is empty at {where(row)}")
     if pd.api.types.is_integer_dtype(col):
         return pd.Index(col.to_numpy(dtype=np.int64)), True
     if pd.api.types.is_float_dtype(col):
@@ -186,20 +219,49 @@ def _parse_time(col: pd.Series, name: str) -> tuple[pd.Index, bool]:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InputError(f"cannot read {int(bad.sum())} value(s) of time column {name!r} as "
-                         f"dates, first {col.iloc[row]!r} at row {row + 2} of the file")
+                         f"dates, first {col.iloc[row]!r} at {where(row)}")
     if parsed.dt.tz is not None:
         parsed = parsed.dt.tz_convert(None)
     return pd.DatetimeIndex(parsed), False
 
 
-def _numeric(col: pd.Series, name: str, role: str) -> np.ndarray:
+def _numeric(col: pd.Series, name: str, role: str, where) -> np.ndarray:
     values = pd.to_numeric(col, errors="coerce")
     bad = values.isna().to_numpy() & col.notna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{role} column {name!r} is not numeric: {col.iloc[row]!r} at row "
-                         f"{row + 2} of the file")
+        raise InputError(f"{role} column {name!r} is not numeric: {col.iloc[row]!r} at "
+                         f"{where(row)}")
     return values.to_numpy(dtype=float)
+
+
+def _refuse_missing_values(values: pd.DataFrame, source: Any, where) -> None:
+    """Refuse empty or ``n/a`` cells, naming the first as it was written and where."""
+    missing = values.isna().to_numpy()
+    if not missing.any():
+        return
+    row = int(np.flatnonzero(missing.any(axis=1))[0])
+    col = values.columns[int(np.flatnonzero(missing[row])[0])]
+    counts = dict(zip(values.columns, missing.sum(axis=0).tolist(), strict=True))
+    others = sum(counts.values()) - counts[col]
+    more = f" and {others} in other columns" if others else ""
+    raise InputError(
+        f"{counts[col]} missing value(s) in column {col!r}{more}, first "
+        f"{_as_written(source, col, row)}, for {when(values.index[row])}, at {where(row)}; "
+        "pass --fill interpolate or --fill ffill")
+
+
+def _as_written(source: Any, col: str, row: int) -> str:
+    """A missing cell as the user wrote it: ``'n/a'``, ``'NaN'``, or an empty cell."""
+    if isinstance(source, pd.DataFrame):
+        value = source[col].iloc[row]
+        return "None" if value is None else "NaN" if isinstance(value, float) else str(value)
+    try:
+        text = pd.read_csv(source, usecols=[col], dtype=str, keep_default_na=False)[col]
+        raw = text.iloc[row].strip()
+    except (ValueError, IndexError, pd.errors.ParserError):
+        return "a missing value"
+    return repr(raw) if raw else "an empty cell"
 
 
 def _infer_freq(indexes: list[pd.Index], time: str, is_int: bool) -> str:
@@ -247,14 +309,21 @@ def _dedupe(g: pd.DataFrame, how: str, label: str) -> tuple[pd.DataFrame, int]:
     return g.groupby(level=0).mean(), int(dup.sum())
 
 
-def _regularise(g: pd.DataFrame, freq: str, is_int: bool, label: str):
+def _regularise(g: pd.DataFrame, freq: str, is_int: bool, label: str, fill: str):
     grid = _grid(g.index, freq, is_int)
     off = ~g.index.isin(grid)
     if off.any():
         shown = ", ".join(when(t) for t in g.index[off][:3])
         raise InputError(f"irregular time steps{label}: {shown} are off the {freq} grid "
                          f"that starts at {when(g.index[0])}")
-    return g.reindex(grid), int(len(grid) - len(g))
+    absent = grid[~grid.isin(g.index)]
+    if len(absent) and fill == "refuse":
+        first = absent[0]
+        before = g.index[g.index < first][-1]
+        raise InputError(
+            f"{len(absent)} missing time step(s){label}: no row for {when(first)}, one "
+            f"step ({freq}) after {when(before)}; pass --fill interpolate or --fill ffill")
+    return g.reindex(grid), int(len(absent))
 
 
 def _fill(g: pd.DataFrame, how: str, label: str) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -264,8 +333,8 @@ def _fill(g: pd.DataFrame, how: str, label: str) -> tuple[pd.DataFrame, dict[str
     if how == "refuse":
         col, n = next(iter(missing.items()))
         first = when(g.index[g[col].isna().to_numpy()][0])
-        raise InputError(f"{n} missing value(s) or step(s) in column {col!r}{label}, first "
-                         f"at {first}; pass --fill interpolate or --fill ffill")
+        raise InputError(f"{n} missing value(s) in column {col!r}{label}, first at "
+                         f"{first}; pass --fill interpolate or --fill ffill")
     filled = (g.interpolate("linear", limit_direction="both") if how == "interpolate"
               else g.ffill().bfill())
     if filled.isna().any().any():
