@@ -204,3 +204,32 @@ def test_gate_traces_refuse_text_of_the_wrong_length():
     plt.close(fig)
     with pytest.raises(ValueError, match="5 characters"):
         plot_gate_traces({k: np.zeros((4, 2)) for k in "ifoch"}, "a(b).", 1)
+
+
+def test_a_reference_line_can_be_named_other_than_guessing():
+    records = [{"task": "adding", "T": 10, "model": "lstm", "seed": 0, "accuracy": 0.9,
+                "solved": False}]
+    fig = plot_success_rates(records, tasks={"adding": "A"},
+                             chance={"adding": (0.15, "always answering 1")})
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "always answering 1 (0.15)" in legend and not any("guessing" in t for t in legend)
+    plt.close(fig)
+
+
+def test_models_with_equal_values_are_drawn_apart_while_their_data_stay_exact():
+    lags = np.array([0, 1, 0, 1])
+    fig = plot_accuracy_by_lag(lags, {"a": np.ones(4, bool), "b": np.ones(4, bool)})
+    a, b = fig.axes[0].lines[:2]
+    np.testing.assert_array_equal(a.get_ydata(), b.get_ydata())       # the data: equal
+    fig.canvas.draw()
+    ya = a.get_transform().transform(np.c_[a.get_xdata(), a.get_ydata()])[:, 1]
+    yb = b.get_transform().transform(np.c_[b.get_xdata(), b.get_ydata()])[:, 1]
+    assert np.all(np.abs(ya - yb) >= 2)                                 # drawn: pixels apart
+    plt.close(fig)
+
+
+def test_the_frames_carry_a_colour_key_for_gates_and_the_candidate():
+    fig = draw_lstm_frames({k: [0.5, 0.2] for k in "ifgoch"}, ["a", "b"])
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"gates i, f, o:", "candidate g:", "−1", "+1", "0", "1"} <= texts
+    plt.close(fig)

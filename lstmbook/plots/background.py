@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
+import matplotlib.transforms as mtransforms
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -25,6 +26,26 @@ __all__ = ["MODEL_STYLES", "ANCHOR_STYLES", "plot_success_rates", "plot_success_
 
 #: Line styles of the published budgets in :func:`plot_success_against_budget`.
 ANCHOR_STYLES = ("--", ":", "-.")
+
+#: Points between the lines of two models drawn a little apart (see :func:`_dodged`).
+DODGE_POINTS = 2.5
+
+
+def _dodged(ax: Any, k: int, n: int, *, axis: str) -> Any:
+    """The data transform of ``ax`` shifted by ``(k - (n - 1) / 2) * DODGE_POINTS`` points
+    along ``axis`` ("x" or "y"): lines that coincide in value are drawn side by side,
+    while their data (``get_xdata``/``get_ydata``) stay exact."""
+    shift = (k - (n - 1) / 2) * DODGE_POINTS
+    dx, dy = (shift, 0.0) if axis == "x" else (0.0, shift)
+    return mtransforms.offset_copy(ax.transData, fig=ax.figure, x=dx, y=dy, units="points")
+
+
+def _dodge(artists: Any, ax: Any, k: int, n: int, *, axis: str) -> None:
+    """Shift already-added artists with :func:`_dodged` (after adding them, so that the
+    axes' limits were computed from the exact data)."""
+    for artist in artists:
+        artist.set_transform(_dodged(ax, k, n, axis=axis))
+
 
 #: One colour and marker per model across the chapters' figures (Background and Gates).
 MODEL_STYLES = {
@@ -51,12 +72,16 @@ def plot_success_rates(
     records : sequence of dicts with ``task, T, model, seed, accuracy, solved``
         As written by ``scripts/sweep_memory_tasks.py``.
     tasks : mapping task -> panel title
-    chance : mapping task -> accuracy of guessing, optional (a dotted line)
+    chance : mapping task -> accuracy, or (accuracy, label), optional
+        A dotted reference line, labelled "guessing" unless a label is given (e.g.
+        "always answering 1" for a regression task).
     title : str
 
     Returns
     -------
-    Figure, one Axes per task; each legend entry gives the seeds solved per length.
+    Figure, one Axes per task; each legend entry gives the seeds solved per length. The
+    models are drawn side by side, a few points apart along x (:func:`_dodged`), so that
+    lines with equal accuracies do not hide one another; the data stay exact.
     """
     if not records:
         raise ValueError("plot_success_rates: no records")
@@ -64,16 +89,16 @@ def plot_success_rates(
     for ax, (task, name) in zip(axes[:, 0], tasks.items(), strict=True):
         rows = [r for r in records if r["task"] == task]
         all_lengths = sorted({r["T"] for r in rows})
-        for kind, style in MODEL_STYLES.items():
-            mine = [r for r in rows if r["model"] == kind]
-            if not mine:
-                continue
+        kinds = [k for k in MODEL_STYLES if any(r["model"] == k for r in rows)]
+        for kind in kinds:
+            style, mine = MODEL_STYLES[kind], [r for r in rows if r["model"] == kind]
+            k_dodge = kinds.index(kind)
             lengths = sorted({r["T"] for r in mine})  # a model may stop (the sweep's skip rule)
             acc = [[r["accuracy"] for r in mine if r["T"] == T] for T in lengths]
             solved = [sum(r["solved"] for r in mine if r["T"] == T) for T in lengths]
             n = len(acc[0])
             more = " (not run longer)" if lengths[-1] < all_lengths[-1] else ""
-            ax.plot(
+            drawn = ax.plot(
                 lengths,
                 [np.mean(a) for a in acc],
                 color=style["color"],
@@ -82,12 +107,14 @@ def plot_success_rates(
                 + f" of {n}{more}",
             )
             for T, a in zip(lengths, acc, strict=True):
-                ax.scatter([T] * len(a), a, color=style["color"], s=14, alpha=0.45, lw=0)
+                drawn.append(ax.scatter([T] * len(a), a, color=style["color"], s=14,
+                                        alpha=0.45, lw=0))
+            _dodge(drawn, ax, k_dodge, len(kinds), axis="x")
         lengths = all_lengths
         if chance and task in chance:
-            ax.axhline(
-                chance[task], color="0.3", ls=":", lw=1.2, label=f"guessing ({chance[task]:.2f})"
-            )
+            level, ref = (chance[task] if isinstance(chance[task], tuple)
+                          else (chance[task], "guessing"))
+            ax.axhline(level, color="0.3", ls=":", lw=1.2, label=f"{ref} ({level:.2f})")
         ax.set_xscale("log")
         ax.set_xticks(lengths, [str(T) for T in lengths])
         ax.minorticks_off()
@@ -138,6 +165,9 @@ def plot_success_against_budget(
     anchors : task -> [(sequences, label), ...], optional
         Published budgets, drawn as vertical lines (dashed, dotted, ...) and named in the
         legend, so that no label covers a curve.
+
+    The models' curves are drawn a few points apart vertically (:func:`_dodged`), so that
+    equal shares (often 0) do not hide one another; the data stay exact.
     """
     tasks = list(lengths)
     if not tasks:
@@ -147,14 +177,17 @@ def plot_success_against_budget(
     grid = np.unique(np.r_[np.geomspace(1, max_updates, 400).round().astype(int), solved_at])
     for ax, task in zip(axes[:, 0], tasks, strict=True):
         T = lengths[task]
-        for kind, style in MODEL_STYLES.items():
+        kinds = [k for k in MODEL_STYLES
+                 if any((r["task"], r["T"], r["model"]) == (task, T, k) for r in records)]
+        for kind in kinds:
+            style = MODEL_STYLES[kind]
             mine = [r for r in records if (r["task"], r["T"], r["model"]) == (task, T, kind)]
-            if not mine:
-                continue
             done = [updates_to_solve(r) for r in mine]
             share = [np.mean([d is not None and d <= k for d in done]) for k in grid]
-            ax.step(grid * batch_size, share, where="post", color=style["color"],
-                    label=f"{style['label']} ({sum(d is not None for d in done)}/{len(done)})")
+            drawn = ax.step(grid * batch_size, share, where="post", color=style["color"],
+                            label=f"{style['label']} ({sum(d is not None for d in done)}"
+                            f"/{len(done)})")
+            _dodge(drawn, ax, kinds.index(kind), len(kinds), axis="y")
         for k, (seqs, label) in enumerate((anchors or {}).get(task, [])):
             # named in the legend, not on the plot, so that no label covers a curve
             ax.axvline(seqs, color="0.25", ls=ANCHOR_STYLES[k % len(ANCHOR_STYLES)], lw=1.2,
@@ -167,8 +200,8 @@ def plot_success_against_budget(
         ax.tick_params(labelsize=9)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
-    axes[-1, 0].set_xlabel(f"training sequences seen ({batch_size} per update, log scale)",
-                           fontsize=9)
+    axes[-1, 0].set_xlabel(f"training sequences seen ({batch_size} per update, log scale);\n"
+                           "equal curves are drawn a little apart", fontsize=9)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
@@ -200,7 +233,8 @@ def plot_accuracy_by_lag(
 
     Returns
     -------
-    Figure
+    Figure. The models are drawn a few points apart vertically (:func:`_dodged`), so that
+    equal accuracies (often 1) do not hide one another; the data stay exact.
     """
     lags = np.asarray(lags)
     colors = list(colors) if colors is not None else [None] * len(correct)
@@ -212,9 +246,10 @@ def plot_accuracy_by_lag(
     n = len(correct)
     for k, ((label, ok), color) in enumerate(zip(correct.items(), colors, strict=True)):
         ok = np.asarray(ok, dtype=float)
-        # wider lines first, so that curves that coincide stay visible as nested bands
-        ax.plot(values, [ok[lags == v].mean() for v in values], marker=".", label=label,
-                color=color, lw=1.2 + 1.3 * (n - 1 - k), ms=3 + 2 * (n - 1 - k), alpha=0.9)
+        # a few points apart, so that curves that coincide stay visible side by side
+        drawn = ax.plot(values, [ok[lags == v].mean() for v in values], marker=".",
+                        label=label, color=color, lw=1.8, ms=5)
+        _dodge(drawn, ax, k, n, axis="y")
     if window is not None:
         ax.axvspan(
             values.min() - 0.5,
@@ -227,12 +262,13 @@ def plot_accuracy_by_lag(
         ax.axhline(chance, color="0.4", ls=":", lw=1, label="guessing")
     ax.set(
         title=title,
-        xlabel="lag: steps between the target and the answer",
+        xlabel="lag: steps between the target and the answer\n"
+               "(equal curves are drawn a little apart)",
         ylabel="test accuracy",
         ylim=(0, 1.05),
     )
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 

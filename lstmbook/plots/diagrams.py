@@ -425,9 +425,11 @@ def draw_lstm_frames(
     title: str = "One sequence through a one-unit cell, step by step",
 ) -> Figure:
     """One unit's gates and states at each step of a short sequence, one column per step:
-    the cell state carried along a thick line from column to column, the gates as
-    squares with their values, coloured by a sequential map for the gates (in [0, 1]: white
-    0, dark 1) and a diverging one for the signed candidate g (in [-1, 1]).
+    the cell state carried along a thick line from column to column (its value after the
+    step written after the step's + ), the gates as squares with their values, coloured by
+    a sequential map for the gates (in [0, 1]: white 0, dark blue 1) and a diverging one for
+    the signed candidate g (in [-1, 1]: blue -1, white 0, red +1); a key under the columns
+    gives both scales, and each square's border the gate's colour in the cell diagram.
 
     Parameters
     ----------
@@ -446,7 +448,7 @@ def draw_lstm_frames(
         if len(values[k]) != T:
             raise ValueError(f"draw_lstm_frames: {k!r} has {len(values[k])} values, "
                              f"{T} tokens")
-    fig, ax = _canvas(None, (7.5, 3.3), (-1.6, 2.2 * T + 0.2), (-0.7, 4.1))
+    fig, ax = _canvas(None, (7.5, 4.0), (-2.0, 2.2 * T + 0.2), (-2.1, 4.1))
     seq, div = plt.get_cmap("Blues"), plt.get_cmap("RdBu_r")
     _path(ax, [(-0.9, 3.0), (2.2 * T - 0.1, 3.0)], INK, lw=3.0, arrow=True)
     ax.text(-1.0, 3.0, "$c$", ha="right", va="center", fontsize=13)
@@ -472,8 +474,32 @@ def draw_lstm_frames(
             ax.text(x + dx, 1.25, f"{v:.1f}", ha="center", va="top", fontsize=MIN_FONT)
         _arrow(ax, (x, 0.55), (x, 0.05), INK, lw=1.2)
         ax.text(x, -0.05, f"{values['h'][t]:+.2f}", ha="center", va="top", fontsize=12)
+    _frames_key(ax, seq, div, right=2.2 * T + 0.1)
     ax.set_title(title, fontsize=11)
     return fig
+
+
+def _frames_key(ax: Axes, seq: Any, div: Any, *, right: float) -> None:
+    """The colour key of :func:`draw_lstm_frames`: both scales as rows of small squares
+    (plain rectangles, so that they are not taken for gates), and what c and h are."""
+    from matplotlib.patches import Rectangle
+
+    y, size = -1.25, 0.28
+    rows = [("gates i, f, o:", seq, np.linspace(0, 1, 6), "0", "1", 0.0),
+            ("candidate g:", div, np.linspace(-1, 1, 7), "−1", "+1", 0.5 * (right + 2.0) - 1.6)]
+    for name, cmap, levels, lo, hi, x0 in rows:
+        ax.text(x0 - 1.9, y, name, ha="left", va="center", fontsize=MIN_FONT + 1)
+        start = x0 + 0.35
+        ax.text(start - 0.1, y, lo, ha="right", va="center", fontsize=MIN_FONT + 1)
+        for j, v in enumerate(levels):
+            shade = cmap((v + 1) / 2) if lo.startswith("−") else cmap(v)
+            ax.add_patch(Rectangle((start + j * size, y - size / 2), size, size, fc=shade,
+                                   ec="0.5", lw=0.6))
+        ax.text(start + len(levels) * size + 0.1, y, hi, ha="left", va="center",
+                fontsize=MIN_FONT + 1)
+    ax.text(-1.9, y - 0.6, "c: the cell state after each step (its value follows the +);  "
+            "h = o · tanh(c);  border colour: which gate", ha="left", va="center",
+            fontsize=MIN_FONT + 1)
 
 
 def text_outside_boxes(fig: Figure) -> list[str]:
