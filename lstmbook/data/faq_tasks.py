@@ -22,6 +22,7 @@ from lstmbook._checks import check_positive_int
 from . import adding_problem, sine_windows, split_in_time
 
 __all__ = [
+    "SINE_NOISE",
     "MISSING_RATE",
     "SPIKE_RATE",
     "SPIKE_SIZE",
@@ -33,6 +34,9 @@ __all__ = [
     "recall_at_lag",
 ]
 
+#: Standard deviation of the noise on every value of the sine task (inputs and target):
+#: its square is the lowest test MSE any forecast can reach on it.
+SINE_NOISE = 0.1
 #: Fraction of input values knocked out in the missing-value tasks.
 MISSING_RATE = 0.3
 #: Fraction of input values replaced by a spike in the outlier tasks, and the spike size.
@@ -54,7 +58,8 @@ FAQ_TASKS = (
 def _sine() -> tuple[np.ndarray, ...]:
     """Next value of a noisy sine (period 25, noise σ = 0.1) from 20 values; the last
     quarter of the windows, in time, is the test split."""
-    x, y = sine_windows(1500, 20, period=25.0, noise=0.1, seed=0, dtype=np.float32)
+    x, y = sine_windows(1500, 20, period=25.0, noise=SINE_NOISE, seed=0,
+                        dtype=np.float32)
     return split_in_time(x, y, 0.25)
 
 
