@@ -172,7 +172,8 @@ def plot_success_against_budget(
     tasks = list(lengths)
     if not tasks:
         raise ValueError("plot_success_against_budget: no tasks")
-    fig, axes = plt.subplots(len(tasks), 1, figsize=(7.5, 2.9 * len(tasks)), squeeze=False)
+    fig, axes = plt.subplots(len(tasks), 1, figsize=(7.5, 3.5 * len(tasks)), squeeze=False,
+                             layout="constrained")
     solved_at = [r["updates"] for r in records]
     grid = np.unique(np.r_[np.geomspace(1, max_updates, 400).round().astype(int), solved_at])
     for ax, task in zip(axes[:, 0], tasks, strict=True):
@@ -197,13 +198,15 @@ def plot_success_against_budget(
         ax.set_ylim(-0.04, 1.04)
         ax.set_title(f"{(titles or {}).get(task, task)}, T = {T}", fontsize=10)
         ax.set_ylabel("share of seeds solved", fontsize=9)
+        ax.set_xlabel(f"training sequences seen ({batch_size} per update, log scale)",
+                      fontsize=9)
         ax.tick_params(labelsize=9)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
-    axes[-1, 0].set_xlabel(f"training sequences seen ({batch_size} per update, log scale);\n"
-                           "equal curves are drawn a little apart", fontsize=9)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+        # below the panel, so that the plot keeps the full width
+        n_entries = len(ax.get_legend_handles_labels()[1])
+        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.28),
+                  ncol=3 if n_entries <= 6 else 2, frameon=False)
+    fig.suptitle(f"{title}\n(equal curves are drawn a little apart)", fontsize=11)
     return fig
 
 

@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 GREY = "0.78"
+MUTED = "0.45"                                   # grey text that stays legible
 INK = "0.15"
 #: The smallest font size, in points, of any label in these diagrams.
 MIN_FONT = 9
@@ -173,8 +174,8 @@ def draw_unrolled_rnn(
     gap = n_steps >= 4                            # an ellipsis before step T - 1
     width = 4.0 + 1.9 * n_steps + (1.2 if gap else 0.0)
     fig, ax = _canvas(ax, (min(7.5, 0.62 * width), 2.7), (0.2, width), (-0.7, 3.5))
-    rec = {"recurrence": "tab:blue", "gradient": GREY, None: INK}[highlight]
-    base = GREY if highlight else INK
+    rec = {"recurrence": "tab:blue", "gradient": MUTED, None: INK}[highlight]
+    base = MUTED if highlight else INK            # in the background, still legible
     # folded
     _box(ax, (0.9, 1.5), "RNN", base, w=1.0, h=0.7, fontsize=12)
     _arrow(ax, (0.9, 0.1), (0.9, 1.13), base)
@@ -308,9 +309,10 @@ def draw_lstm_cell(
     _path(ax, [(0.96, Y_Z), (X["o"], Y_Z)], inputs)
     ax.text(-0.8, Y_Z, "$h_{t-1}$", ha="right", va="center", fontsize=13, color=INK)
     ax.text(0.9, -0.4, "$x_t$", ha="center", va="top", fontsize=13, color=INK)
-    ax.text(1.08, Y_Z - 0.1, "$z_t = [h_{t-1}, x_t]$", ha="left", va="top", fontsize=12,
+    # one line, clear of the z_t line above it and of the cell's border below it
+    ax.text(1.08, Y_Z - 0.2, "$z_t = [h_{t-1}, x_t]$", ha="left", va="top", fontsize=12,
             color=inputs, gid="concat-label")
-    ax.text(1.08, Y_Z - 0.62, "concatenated 拼接", ha="left", va="top", fontsize=11,
+    ax.text(3.75, Y_Z - 0.22, "concatenated 拼接", ha="left", va="top", fontsize=11,
             color=inputs)
     for g in ("i", "f", "g"):
         _dot(ax, (X[g], Y_Z), inputs)
@@ -460,8 +462,9 @@ def draw_lstm_frames(
                 fontsize=11)
         _op(ax, (x - 0.45, 3.0), "×", LSTM_PARTS["forget"], r=0.2)
         _op(ax, (x + 0.1, 3.0), "+", LSTM_PARTS["input"], r=0.2)
-        ax.text(x + 0.6, 3.15, f"{values['c'][t]:+.2f}", ha="left", va="bottom", fontsize=11,
-                color=INK)
+        # the cell state after the step (a value, not an increment: no plus sign)
+        ax.text(x + 0.1, 3.27, f"c = {values['c'][t]:.2f}", ha="center", va="bottom",
+                fontsize=11, color=INK)
         for k, (gate, dx) in enumerate(zip("ifgo", (-0.66, -0.22, 0.22, 0.66), strict=True)):
             v = float(values[gate][t])
             face = div((v + 1) / 2) if gate == "g" else seq(v)   # g is signed
@@ -497,7 +500,7 @@ def _frames_key(ax: Axes, seq: Any, div: Any, *, right: float) -> None:
                                    ec="0.5", lw=0.6))
         ax.text(start + len(levels) * size + 0.1, y, hi, ha="left", va="center",
                 fontsize=MIN_FONT + 1)
-    ax.text(-1.9, y - 0.6, "c: the cell state after each step (its value follows the +);  "
+    ax.text(-1.9, y - 0.6, "c: the cell state after each step (above its +);  "
             "h = o · tanh(c);  border colour: which gate", ha="left", va="center",
             fontsize=MIN_FONT + 1)
 

@@ -83,7 +83,10 @@ def plot_success_by_updates(
                 u, a = np.array(r["val_accuracy"], dtype=float).T
                 top.plot(u, a, color=color, lw=1, alpha=0.8)
                 if updates_to_solve(r) is not None:     # solved; the run stopped here
-                    top.plot(u[-1], a[-1], "o", color=color, ms=4, alpha=0.8)
+                    # nested: the first model's dot largest, so that dots at the same
+                    # place (several models solved at one evaluation) all show
+                    top.plot(u[-1], a[-1], "o", color=color, ms=4 + 2.5 * (len(models) - 1 - j),
+                             mec="white", mew=0.6, zorder=3 + j, clip_on=False)
             # wider lines first, so that curves that coincide stay visible as nested bands
             bottom.step(grid, solved_fraction(ours, grid), where="post", color=color,
                         lw=1.2 + 1.2 * (len(models) - 1 - j), alpha=0.85,
