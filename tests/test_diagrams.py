@@ -233,3 +233,24 @@ def test_the_frames_carry_a_colour_key_for_gates_and_the_candidate():
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {"gates i, f, o:", "candidate g:", "−1", "+1", "0", "1"} <= texts
     plt.close(fig)
+
+
+def test_each_seed_is_drawn_as_a_small_dot_at_its_value_a_few_points_aside():
+    records = [{"task": "recall", "T": T, "model": m, "seed": s, "accuracy": acc,
+                "solved": acc >= 0.95}
+               for m in ("rnn", "lstm") for T in (10, 25)
+               for s, acc in enumerate((0.3, 0.6, 0.9))]
+    fig = plot_success_rates(records, tasks={"recall": "R"})
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    dots = [c for c in ax.collections if len(c.get_offsets())]
+    assert len(dots) == 4  # one scatter per model and length
+    for c in dots:
+        data = np.asarray(c.get_offsets(), dtype=float)
+        drawn = c.get_offset_transform().transform(data)
+        exact = ax.transData.transform(data)
+        points = np.abs(drawn - exact) * 72 / fig.dpi
+        assert np.all(points[:, 1] < 0.01) and np.all(points[:, 0] <= 5)  # beside, not moved
+        size = c.get_paths()[0].get_extents().transformed(c.get_transform())
+        assert size.width * 72 / fig.dpi < 10  # a marker of a few points, not data-sized
+    plt.close(fig)

@@ -17,6 +17,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import matplotlib.transforms as mtransforms
 import numpy as np
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
 from lstmbook.plots import GATE_TITLES
@@ -42,9 +43,13 @@ def _dodged(ax: Any, k: int, n: int, *, axis: str) -> Any:
 
 def _dodge(artists: Any, ax: Any, k: int, n: int, *, axis: str) -> None:
     """Shift already-added artists with :func:`_dodged` (after adding them, so that the
-    axes' limits were computed from the exact data)."""
+    axes' limits were computed from the exact data). A scatter's dots are placed by its
+    *offset* transform (its own transform sizes each marker), so that one is shifted."""
     for artist in artists:
-        artist.set_transform(_dodged(ax, k, n, axis=axis))
+        if isinstance(artist, PathCollection):
+            artist.set_offset_transform(_dodged(ax, k, n, axis=axis))
+        else:
+            artist.set_transform(_dodged(ax, k, n, axis=axis))
 
 
 #: One colour and marker per model across the chapters' figures (Background and Gates).
